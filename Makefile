@@ -1,0 +1,30 @@
+# The two commands a new user needs: `make run` and `make test` (see README.md).
+SWIFT ?= swift
+CONFIG ?= debug
+BIN := .build/$(CONFIG)/simplepush
+# Debian packages the build and the tests need.
+APT_PACKAGES := libsqlite3-dev pkg-config
+
+.PHONY: run build test deps bench clean
+
+run: build
+	$(BIN) serve $(if $(CONFIG_FILE),--config $(CONFIG_FILE),)
+
+build: deps
+	$(SWIFT) build -c $(CONFIG) --product simplepush
+
+# Installs what is missing, builds everything once, then runs every test.
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+
+clean:
+	rm -rf .build

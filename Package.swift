@@ -1,0 +1,79 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// One target per concern. The connection node is a hand-written epoll reactor (CEpoll + Reactor)
+// because that is what keeps idle connections under a few hundred bytes each (see BENCHMARKS.md);
+// the HTTP side uses Hummingbird.
+let package = Package(
+    name: "simplepush",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "simplepush", targets: ["simplepush"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
+    ],
+    targets: [
+        // Linux epoll/eventfd, which Swift's Glibc module does not export.
+        .target(name: "CEpoll"),
+        // RFC 6455: upgrade parsing, frame codec. Pure value code over bytes.
+        .target(name: "WebSocket", dependencies: [
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        // Identifiers, versions, errors, endpoint tokens, typed configuration.
+        .target(name: "PushCore", dependencies: [
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        // The offline store protocol and its backends.
+        .target(name: "Store", dependencies: ["PushCore"]),
+        .target(name: "StoreMemory", dependencies: ["Store", "PushCore"]),
+        .target(name: "StoreSQLite", dependencies: [
+            "Store", "PushCore",
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
+        // The SimplePush per-connection state machine, transport independent.
+        .target(name: "SimplePush", dependencies: ["PushCore", "Store"]),
+        // The epoll reactor: sockets, WebSocket framing, timers, mailbox. Knows nothing of SimplePush.
+        .target(name: "Reactor", dependencies: ["CEpoll", "WebSocket"]),
+        // Glue: runs SimplePush sessions on reactors, the UAID registry, local delivery.
+        .target(name: "ConnectionNode", dependencies: [
+            "Reactor", "SimplePush", "Store", "PushCore",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // HTTP: PUT /update/<token>, health.
+        .target(name: "Endpoint", dependencies: [
+            "PushCore", "Store",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // TOML + environment + flag overrides into PushCore's typed config.
+        .target(name: "ConfigLoader", dependencies: [
+            "PushCore",
+            .product(name: "TOMLKit", package: "TOMLKit"),
+        ]),
+        // Wires the pieces from the config; owns start-up and shutdown order.
+        .target(name: "App", dependencies: [
+            "PushCore", "ConfigLoader", "Store", "StoreMemory", "StoreSQLite",
+            "ConnectionNode", "Endpoint",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "simplepush", dependencies: [
+            "App", "PushCore", "ConfigLoader",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        .testTarget(name: "WebSocketTests", dependencies: ["WebSocket"]),
+        .testTarget(name: "ConfigLoaderTests", dependencies: ["ConfigLoader", "PushCore"]),
+        .testTarget(name: "SimplePushTests", dependencies: ["SimplePush", "PushCore", "Store"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "StoreMemory", "StoreSQLite", "PushCore"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["WebSocket", "PushCore"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

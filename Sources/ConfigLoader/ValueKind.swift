@@ -1,0 +1,217 @@
+import Foundation
+import PushCore
+import TOMLKit
+
+/// How one kind of value is read from TOML and from text (environment and overrides), and written
+/// back as text. Every key of the same kind shares these, so the three sources agree.
+struct ValueKind<Value> {
+    /// What the value must be, for messages: "an integer", "a duration".
+    let expected: String
+    let fromTOML: (TOMLValueConvertible) throws -> Value
+    let fromText: (String) throws -> Value
+    let format: (Value) -> String
+
+    /// The same kind with an extra rule applied to the value whichever source it came from.
+    func checked(_ rule: @escaping (Value) throws -> Void) -> ValueKind {
+        let (fromTOML, fromText) = (self.fromTOML, self.fromText)
+        return ValueKind(
+            expected: expected,
+            fromTOML: { value in let parsed = try fromTOML(value); try rule(parsed); return parsed },
+            fromText: { text in let parsed = try fromText(text); try rule(parsed); return parsed },
+            format: format)
+    }
+
+    static func wrongType(_ expected: String, _ value: TOMLValueConvertible) -> ValueProblem {
+        ValueProblem(message: "must be \(expected), got \(value.type.friendlyName)")
+    }
+
+    static func badText(_ expected: String, _ text: String) -> ValueProblem {
+        ValueProblem(message: "must be \(expected), got \(quoted(text))")
+    }
+}
+
+extension TOMLType {
+    /// TOML's own names for its types, as an operator would write them.
+    var friendlyName: String {
+        switch self {
+        case .int: return "integer"
+        case .double: return "float"
+        case .bool: return "boolean"
+        case .dateTime: return "date-time"
+        case .table, .array, .string, .date, .time: return rawValue
+        }
+    }
+}
+
+func quoted(_ text: String) -> String {
+    "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+}
+
+// MARK: - The kinds
+
+extension ValueKind where Value == Int {
+    /// Whole numbers not below `minimum`.
+    static func integer(atLeast minimum: Int) -> ValueKind {
+        let expected = "an integer"
+        return ValueKind(
+            expected: expected,
+            fromTOML: { value in
+                guard let number = value.int else { throw wrongType(expected, value) }
+                return number
+            },
+            fromText: { text in
+                guard let number = Int(text.trimmingCharacters(in: .whitespaces)) else { throw badText(expected, text) }
+                return number
+            },
+            format: { String($0) }
+        ).checked { number in
+            guard number >= minimum else {
+                let rule = minimum == 1 ? "a positive integer" : "an integer ≥ \(minimum)"
+                throw ValueProblem(message: "must be \(rule), got \(number)")
+            }
+        }
+    }
+}
+
+extension ValueKind where Value == Bool {
+    static var boolean: ValueKind {
+        let expected = "a boolean (true or false)"
+        return ValueKind(
+            expected: expected,
+            fromTOML: { value in
+                guard let flag = value.bool else { throw wrongType(expected, value) }
+                return flag
+            },
+            fromText: { text in
+                switch text.trimmingCharacters(in: .whitespaces).lowercased() {
+                case "true", "yes", "on", "1": return true
+                case "false", "no", "off", "0": return false
+                default: throw badText(expected, text)
+                }
+            },
+            format: { String($0) })
+    }
+}
+
+extension ValueKind where Value == Double {
+    /// Seconds, > 0: a TOML number, or text such as `30`, `30s`, `500ms`, `5m`, `3h`, `1d`.
+    static var duration: ValueKind {
+        let expected = "a duration (seconds, or a number with ms, s, m, h or d)"
+        return ValueKind(
+            expected: expected,
+            fromTOML: { value in
+                if let seconds = value.int { return Double(seconds) }
+                if let seconds = value.double { return seconds }
+                guard let text = value.string else { throw wrongType(expected, value) }
+                guard let seconds = DurationText.seconds(from: text) else { throw badText(expected, text) }
+                return seconds
+            },
+            fromText: { text in
+                guard let seconds = DurationText.seconds(from: text) else { throw badText(expected, text) }
+                return seconds
+            },
+            format: DurationText.format
+        ).checked { seconds in
+            guard seconds.isFinite, seconds > 0 else {
+                throw ValueProblem(message: "must be a duration greater than 0, got \(DurationText.format(seconds))")
+            }
+        }
+    }
+}
+
+extension ValueKind where Value == String {
+    static var string: ValueKind {
+        let expected = "a string"
+        return ValueKind(
+            expected: expected,
+            fromTOML: { value in
+                guard let text = value.string else { throw wrongType(expected, value) }
+                return text
+            },
+            fromText: { $0 },
+            format: { $0 })
+    }
+
+    static var nonEmptyString: ValueKind {
+        string.checked { text in
+            guard !text.isEmpty else { throw ValueProblem(message: "must not be empty") }
+        }
+    }
+
+    /// A listen address in the forms `ServerConfig.Listener` accepts.
+    static var address: ValueKind {
+        string.checked { text in
+            guard ServerConfig.Listener(address: text).hostAndPort() != nil else {
+                throw badText("host:port", text)
+            }
+        }
+    }
+
+    /// Empty (derive from the listener) or an absolute http(s) URL.
+    static var optionalHTTPURL: ValueKind {
+        string.checked { text in
+            guard !text.isEmpty else { return }
+            guard let url = URL(string: text), ["http", "https"].contains(url.scheme?.lowercased() ?? ""),
+                  let host = url.host, !host.isEmpty
+            else { throw badText("empty or an http(s) URL", text) }
+        }
+    }
+}
+
+extension ValueKind where Value == [String] {
+    /// A TOML array of strings; in text, comma-separated with blanks around items ignored.
+    static var stringList: ValueKind {
+        let expected = "an array of strings"
+        return ValueKind(
+            expected: expected,
+            fromTOML: { value in
+                guard let array = value.array else { throw wrongType(expected, value) }
+                return try array.map { element in
+                    guard let text = element.string else {
+                        throw ValueProblem(message: "must be \(expected), got an array holding \(element.type.friendlyName)")
+                    }
+                    return text
+                }
+            },
+            fromText: { text in
+                text.split(separator: ",")
+                    .map { $0.trimmingCharacters(in: .whitespaces) }
+                    .filter { !$0.isEmpty }
+            },
+            format: { $0.joined(separator: ",") })
+    }
+
+    /// Endpoint token keys: each 32 bytes of base64url. Messages never repeat a key.
+    static var tokenKeys: ValueKind {
+        stringList.checked { keys in
+            for (index, key) in keys.enumerated() {
+                guard let bytes = Base64URL.decode(key), bytes.count == 32 else {
+                    throw ValueProblem(message: "entry \(index + 1) must be 32 bytes of base64url")
+                }
+            }
+        }
+    }
+}
+
+extension ValueKind where Value: RawRepresentable & CaseIterable, Value.RawValue == String {
+    /// One of the enum's raw values, matched without regard to case.
+    static var choice: ValueKind {
+        let names = Value.allCases.map(\.rawValue)
+        let expected = "one of " + names.map(quoted).joined(separator: ", ")
+        let parse: (String) throws -> Value = { text in
+            let wanted = text.trimmingCharacters(in: .whitespaces).lowercased()
+            guard let match = Value.allCases.first(where: { $0.rawValue.lowercased() == wanted }) else {
+                throw badText(expected, text)
+            }
+            return match
+        }
+        return ValueKind(
+            expected: expected,
+            fromTOML: { value in
+                guard let text = value.string else { throw wrongType(expected, value) }
+                return try parse(text)
+            },
+            fromText: parse,
+            format: { $0.rawValue })
+    }
+}

@@ -1,0 +1,97 @@
+import Foundation
+import Logging
+import PushCore
+import Reactor
+import SimplePush
+import Store
+import WebSocket
+
+/// Runs the SimplePush sessions of one reactor. Everything here happens on that reactor's thread,
+/// so the session table needs no lock; store work runs in tasks whose results come back through
+/// the reactor's mailbox.
+final class NodeWorker: ReactorDelegate {
+    let reactor: Reactor
+    unowned let node: ConnectionNode
+    /// Indexed by the reactor's slot; a slot's entry is reset when its connection opens.
+    var sessions = ContiguousArray<Session>()
+    /// Connections with store work in flight, and the messages that arrived meanwhile (handled in
+    /// order once the work completes).
+    var inFlight: [UInt32: [[UInt8]]] = [:]
+    static let maxQueuedMessages = 32
+
+    init(reactor: Reactor, node: ConnectionNode) {
+        self.reactor = reactor
+        self.node = node
+        reactor.delegate = self
+    }
+
+    var logger: Logger { node.dependencies.logger }
+    var store: any Store { node.dependencies.store }
+    var entryIndex: Int { reactor.index }
+
+    // MARK: ReactorDelegate
+
+    func reactor(_ reactor: Reactor, plainRequest head: RequestHead) -> [UInt8] {
+        guard head.method == "GET" else {
+            return Handshake.errorResponse(HTTPFailure(status: 405, reason: "Method Not Allowed",
+                message: "only GET is served here", extraHeaders: [("Allow", "GET")]))
+        }
+        guard head.path == "/status/" || head.path == "/status" else {
+            return Handshake.errorResponse(HTTPFailure(status: 404, reason: "Not Found",
+                message: "not found; WebSocket clients connect to /", extraHeaders: []))
+        }
+        let body = #"{"status":"OK","clients":\#(node.connectedClients),"version":"\#(node.dependencies.version)"}"#
+        return Handshake.response(status: 200, reason: "OK", contentType: "application/json", body: body)
+    }
+
+    func reactor(_ reactor: Reactor, shouldAccept head: RequestHead) -> HTTPFailure? {
+        guard head.path == "/" else {
+            return HTTPFailure(status: 404, reason: "Not Found", message: "WebSocket clients connect to /", extraHeaders: [])
+        }
+        let origins = node.dependencies.config.websocket.origins
+        if !origins.isEmpty && !origins.contains(head.header("Origin") ?? "") {
+            return HTTPFailure(status: 403, reason: "Forbidden", message: "origin not allowed", extraHeaders: [])
+        }
+        return nil
+    }
+
+    func reactor(_ reactor: Reactor, didOpen connection: ConnectionID) {
+        let slot = Int(connection.slot)
+        if sessions.count <= slot {
+            sessions.append(contentsOf: repeatElement(Session(), count: slot + 1 - sessions.count))
+        }
+        sessions[slot] = Session()
+        reactor.setDeadline(connection, after: node.dependencies.config.websocket.clientHelloTimeout)
+        logger.debug("connection opened", metadata: ["connection": "\(entryIndex)/\(connection)"])
+    }
+
+    func reactor(_ reactor: Reactor, didReceive message: [UInt8], on connection: ConnectionID) {
+        let slot = connection.slot
+        if inFlight[slot] != nil {
+            guard inFlight[slot]!.count < NodeWorker.maxQueuedMessages else {
+                reactor.close(connection, code: .policyViolation)
+                return
+            }
+            inFlight[slot]!.append(message)
+            return
+        }
+        process(message, on: connection)
+    }
+
+    func reactor(_ reactor: Reactor, didClose connection: ConnectionID) {
+        let slot = Int(connection.slot)
+        inFlight[connection.slot] = nil
+        if sessions[slot].phase == .ready, let uaid = sessions[slot].uaid {
+            node.registry.release(uaid, Registry.Entry(worker: entryIndex, connection: connection))
+        }
+        sessions[slot] = Session()
+        logger.debug("connection closed", metadata: ["connection": "\(entryIndex)/\(connection)"])
+    }
+
+    func reactor(_ reactor: Reactor, deadlinePassed connection: ConnectionID) {
+        // The only deadline set is the hello timeout.
+        if sessions[Int(connection.slot)].phase != .ready {
+            reactor.close(connection, code: .policyViolation)
+        }
+    }
+}

@@ -1,0 +1,88 @@
+import Foundation
+import Hummingbird
+import Logging
+import PushCore
+
+/// The HTTP listener app servers talk to: `/update/<token>` and the health routes.
+public enum UpdateEndpoint {
+    /// The Hummingbird application serving `config.endpoint.listener`; run it as a `Service`.
+    /// `onServerRunning` receives the bound port once the socket listens.
+    public static func makeApplication(
+        _ deps: EndpointDependencies, onServerRunning: @escaping @Sendable (Int) async -> Void
+    ) -> some ApplicationProtocol {
+        let listener = deps.config.endpoint.listener
+        let bind = bindAddress(for: listener)
+        var configuration = ApplicationConfiguration(address: bind ?? .hostname())
+        if listener.maxConnections > 0 {
+            configuration.availableConnectionsDelegate = .maximum(listener.maxConnections, logger: deps.logger)
+        }
+        var app = Application(
+            router: makeRouter(deps),
+            configuration: configuration,
+            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
+            logger: deps.logger
+        )
+        if bind == nil {
+            // The signature cannot throw, so a bad address fails the service when it starts.
+            app.beforeServerStarts { throw ListenerAddressError(address: listener.address) }
+        }
+        return app
+    }
+
+    /// Parses an update's `version`. Missing or empty means "now" (Unix seconds); otherwise only
+    /// decimal digits fitting a 64-bit signed integer are accepted. Nil means invalid.
+    public static func parseVersion(_ text: String?, now: Date) -> Version? {
+        let digits = (text ?? "").trimmingCharacters(in: .whitespaces)
+        if digits.isEmpty {
+            return Version(max(0, now.timeIntervalSince1970.rounded(.down)))
+        }
+        // Int64.init alone would also take a sign.
+        guard digits.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else { return nil }
+        return Version(digits)
+    }
+
+    static func makeRouter(_ deps: EndpointDependencies) -> Router<BasicRequestContext> {
+        let router = Router()
+        router.add(middleware: JSONErrorMiddleware<BasicRequestContext>(logger: deps.logger))
+
+        let update = UpdateHandler(deps: deps)
+        let updatePath: RouterPath = "/update/:token"
+        router.put(updatePath) { request, context in
+            await update.handle(request, token: context.parameters.get("token") ?? "")
+        }
+        router.on(updatePath, method: .options) { _, _ in
+            Response.emptyJSON(.ok, headers: preflightHeaders(cors: deps.config.endpoint.enableCORS))
+        }
+        for method: HTTPRequest.Method in [.get, .head, .post, .delete, .patch, .trace] {
+            router.on(updatePath, method: method) { _, _ in
+                Response.jsonError(.methodNotAllowed, message: "Method Not Allowed", headers: [.allow: "PUT, OPTIONS"])
+            }
+        }
+
+        let health = HealthHandler(deps: deps)
+        // The trie router ignores a trailing slash, so these also answer `/status/` and `/realstatus/`.
+        router.get("/status") { _, _ in health.status() }
+        router.get("/realstatus") { _, _ in await health.realStatus() }
+        return router
+    }
+
+    private static func preflightHeaders(cors: Bool) -> HTTPFields {
+        guard cors else { return [:] }
+        return [
+            .accessControlAllowOrigin: "*",
+            .accessControlAllowMethods: "PUT",
+            .accessControlAllowHeaders: "Content-Type",
+        ]
+    }
+
+    /// `host:port` to a bind address; an empty host listens on every IPv4 interface.
+    static func bindAddress(for listener: ServerConfig.Listener) -> BindAddress? {
+        guard let (host, port) = listener.hostAndPort() else { return nil }
+        return .hostname(host.isEmpty ? "0.0.0.0" : host, port: port)
+    }
+}
+
+struct ListenerAddressError: Error, CustomStringConvertible {
+    let address: String
+    var description: String { "endpoint listener address \"\(address)\" is not host:port" }
+}

@@ -1,0 +1,47 @@
+import GRDB
+
+/// The database layout, as an ordered list of migrations. The file records which ones ran, so a
+/// released migration is never edited: a schema change is a new entry appended at the end.
+enum SQLiteSchema {
+    private static let migrations: [(identifier: String, apply: @Sendable (Database) throws -> Void)] = [
+        ("v1", { try createDevicesAndChannels($0) }),
+    ]
+
+    /// The schema version this build writes: the number of migrations.
+    static var version: Int { migrations.count }
+
+    static func makeMigrator() -> DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        for migration in migrations {
+            migrator.registerMigration(migration.identifier, migrate: migration.apply)
+        }
+        return migrator
+    }
+
+    /// How many of this build's migrations the file has recorded.
+    static func recordedVersion(_ db: Database) throws -> Int {
+        try makeMigrator().appliedMigrations(db).count
+    }
+
+    private static func createDevicesAndChannels(_ db: Database) throws {
+        // Times are Unix seconds. A channel row lives from register to unregister; `version` is
+        // the newest accepted version (NULL before the first update) and is kept after the ack
+        // so lower versions stay stale. Deleting a device deletes its channels (GRDB turns
+        // foreign keys on for every connection).
+        try db.execute(sql: """
+            CREATE TABLE devices (
+                uaid TEXT NOT NULL PRIMARY KEY,
+                created INTEGER NOT NULL
+            );
+            CREATE TABLE channels (
+                uaid TEXT NOT NULL REFERENCES devices(uaid) ON DELETE CASCADE,
+                channel_id TEXT NOT NULL,
+                version INTEGER,
+                pending INTEGER NOT NULL DEFAULT 0 CHECK (pending IN (0, 1)),
+                data TEXT,
+                updated INTEGER NOT NULL,
+                PRIMARY KEY (uaid, channel_id)
+            ) WITHOUT ROWID;
+            """)
+    }
+}

@@ -1,0 +1,58 @@
+import App
+import ArgumentParser
+import ConfigLoader
+import Foundation
+import PushCore
+
+@main
+struct SimplePushCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "simplepush",
+        abstract: "A SimplePush server: WebSocket connection node, update endpoint and offline store.",
+        version: Server.version,
+        subcommands: [Serve.self, GenKey.self],
+        defaultSubcommand: Serve.self)
+}
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the server (the default command).")
+
+    @Option(help: "TOML config file. Without one the embedded defaults apply.")
+    var config: String?
+    @Option(help: "WebSocket listener address, host:port (websocket.listener.addr).")
+    var wsAddr: String?
+    @Option(help: "Update endpoint listener address, host:port (endpoint.listener.addr).")
+    var endpointAddr: String?
+    @Option(help: "Store backend: sqlite or memory (storage.type).")
+    var storage: String?
+    @Option(help: "SQLite database file (storage.sqlite.path).")
+    var sqlitePath: String?
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical (logging.level).")
+    var logLevel: String?
+
+    func run() async throws {
+        var overrides: [String: String] = [:]
+        overrides["websocket.listener.addr"] = wsAddr
+        overrides["endpoint.listener.addr"] = endpointAddr
+        overrides["storage.type"] = storage
+        overrides["storage.sqlite.path"] = sqlitePath
+        overrides["logging.level"] = logLevel
+        let settings: ServerConfig
+        do {
+            settings = try ConfigLoader.load(path: config, environment: ProcessInfo.processInfo.environment, overrides: overrides)
+        } catch let error as ConfigError {
+            throw ValidationError(error.description)
+        }
+        try await Server.run(settings)
+    }
+}
+
+struct GenKey: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "genkey",
+        abstract: "Print a new endpoint token key (for [default] token_keys).")
+
+    func run() {
+        print(EndpointTokenCodec.generateKey())
+    }
+}

@@ -1,0 +1,7 @@
+import StoreMemory
+
+extension StoreBackend {
+    static let memory = StoreBackend(name: "memory") {
+        (store: MemoryStore(), cleanUp: {})
+    }
+}
