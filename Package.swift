@@ -9,6 +9,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "simplepush", targets: ["simplepush"]),
+        .executable(name: "loadtest", targets: ["loadtest"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -18,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
     ],
     targets: [
         // Linux epoll/eventfd, which Swift's Glibc module does not export.
@@ -69,11 +71,22 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
+        // The load tester: its own epoll client loop, as lean as the server.
+        .target(name: "LoadTestKit", dependencies: [
+            "CEpoll", "WebSocket",
+            .product(name: "Histogram", package: "hdrhistogram-swift"),
+        ], path: "loadtest/Sources/LoadTestKit"),
+        .executableTarget(name: "loadtest", dependencies: [
+            "LoadTestKit",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], path: "loadtest/Sources/loadtest"),
+
         .testTarget(name: "WebSocketTests", dependencies: ["WebSocket"]),
         .testTarget(name: "ConfigLoaderTests", dependencies: ["ConfigLoader", "PushCore"]),
-        .testTarget(name: "SimplePushTests", dependencies: ["SimplePush", "PushCore", "Store"]),
+        .testTarget(name: "SimplePushTests", dependencies: ["SimplePush", "PushCore", "Store", "StoreMemory"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "StoreMemory", "StoreSQLite", "PushCore"]),
         .testTarget(name: "EndToEndTests", dependencies: ["WebSocket", "PushCore"]),
+        .testTarget(name: "LoadTestKitTests", dependencies: ["LoadTestKit"]),
     ],
     swiftLanguageModes: [.v5]
 )

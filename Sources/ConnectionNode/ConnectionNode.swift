@@ -41,10 +41,12 @@ public final class ConnectionNode: UpdateDelivery, @unchecked Sendable {
             throw ReactorError.badAddress(config.websocket.listener.address)
         }
         var settings = Reactor.Settings(host: host, port: port)
-        settings.maxConnections = config.websocket.listener.maxConnections
+        let count = config.websocket.workers > 0 ? config.websocket.workers : ProcessInfo.processInfo.activeProcessorCount
+        // The limit is for the listener as a whole; each reactor takes its share.
+        let limit = config.websocket.listener.maxConnections
+        settings.maxConnections = limit == 0 ? 0 : (limit + count - 1) / count
         settings.maxMessageLen = config.websocket.maxMessageLen
         settings.handshakeTimeout = config.websocket.handshakeTimeout
-        let count = config.websocket.workers > 0 ? config.websocket.workers : ProcessInfo.processInfo.activeProcessorCount
         for index in 0..<count {
             // Port 0 asks for any free port: the other workers then join the first one's.
             if index == 1 && settings.port == 0 { settings.port = workers[0].reactor.boundPort }

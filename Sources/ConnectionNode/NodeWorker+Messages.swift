@@ -40,16 +40,11 @@ extension NodeWorker {
             perform(on: connection, { [store] in try await store.unregister(uaid, channel: channel) },
                     then: { [self] in reactor.send(Replies.unregister(channel), to: connection) })
         case .ack(let uaid, let updates):
-            // No reply and no ordering constraint: acks do not hold up the connection.
-            let store = store
-            let logger = logger
-            Task {
-                for (channel, version) in updates {
-                    do { try await store.ack(uaid, channel: channel, version: version) } catch {
-                        logger.warning("ack not stored", metadata: ["error": "\(error)"])
-                    }
-                }
-            }
+            // No reply, but held in order with the connection's other store work, so a later
+            // hello on this socket never sees an acked update again.
+            perform(on: connection, { [store] in
+                for (channel, version) in updates { try await store.ack(uaid, channel: channel, version: version) }
+            }, then: { _ in })
         }
     }
 
