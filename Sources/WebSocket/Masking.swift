@@ -17,7 +17,7 @@ enum Masking {
         }
         withUnsafeBytes(of: key) { keyBytes in
             while index < count {
-                let byte = src.load(fromByteOffset: index, as: UInt8.self) ^ keyBytes[index & 1]
+                let byte = src.load(fromByteOffset: index, as: UInt8.self) ^ keyBytes[index & 3]
                 dst.storeBytes(of: byte, toByteOffset: index, as: UInt8.self)
                 index += 1
             }

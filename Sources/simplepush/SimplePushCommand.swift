@@ -10,7 +10,7 @@ struct SimplePushCommand: AsyncParsableCommand {
         commandName: "simplepush",
         abstract: "A SimplePush server: WebSocket connection node, update endpoint and offline store.",
         version: Server.version,
-        subcommands: [Serve.self, GenKey.self],
+        subcommands: [Serve.self, GenKey.self, CheckConfig.self],
         defaultSubcommand: Serve.self)
 }
 
@@ -54,5 +54,28 @@ struct GenKey: ParsableCommand {
 
     func run() {
         print(EndpointTokenCodec.generateKey())
+    }
+}
+
+struct CheckConfig: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check-config",
+        abstract: "Validate a config file (with the environment's overrides) and print the effective values.")
+
+    @Argument(help: "The TOML file to check.")
+    var file: String
+
+    func run() throws {
+        let settings: ServerConfig
+        do {
+            settings = try ConfigLoader.load(path: file, environment: ProcessInfo.processInfo.environment)
+        } catch let error as ConfigError {
+            throw ValidationError(error.description)
+        }
+        let rows = ConfigLoader.describe(settings)
+        let width = rows.map(\.key.count).max() ?? 0
+        for row in rows {
+            print(row.key.padding(toLength: width, withPad: " ", startingAt: 0), "=", row.value, " #", row.environment)
+        }
     }
 }

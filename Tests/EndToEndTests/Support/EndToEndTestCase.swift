@@ -34,10 +34,18 @@ class EndToEndTestCase: XCTestCase {
     /// Starts a server; pass `directory` to restart on the files of an earlier one.
     func startServer(storage: ServerProcess.Storage = .sqlite, environment: [String: String] = [:],
                      directory: URL? = nil) throws -> ServerProcess {
-        let server = try ServerProcess(directory: directory ?? makeScratchDirectory(), storage: storage,
-                                       environment: environment)
-        servers.append(server)
-        return server
+        let directory = try directory ?? makeScratchDirectory()
+        var attempt = 1
+        while true {
+            do {
+                let server = try ServerProcess(directory: directory, storage: storage, environment: environment)
+                servers.append(server)
+                return server
+            } catch is ServerProcess.PortTaken where attempt < 3 {
+                // Free ports are picked before the server binds them, so another process can win the race.
+                attempt += 1
+            }
+        }
     }
 
     /// A WebSocket connection closed (without ceremony) at tear-down.

@@ -12,6 +12,12 @@ final class ServerProcess {
         case sqlite, memory
     }
 
+    /// The server could not bind a port picked as free: another process took it in between.
+    struct PortTaken: Error, CustomStringConvertible {
+        let log: String
+        var description: String { "a port was taken between picking and binding; log:\n\(log)" }
+    }
+
     let directory: URL
     let webSocketPort: Int
     let endpointPort: Int
@@ -82,6 +88,7 @@ final class ServerProcess {
         let deadline = Deadline(seconds: timeout)
         while !deadline.hasPassed {
             guard process.isRunning else {
+                if log.contains("Address already in use") { throw PortTaken(log: log) }
                 throw TestFailure("server exited with status \(process.terminationStatus) during start-up; log:\n\(log)")
             }
             if TCPConnection.isAccepting(port: webSocketPort) && TCPConnection.isAccepting(port: endpointPort) { return }
