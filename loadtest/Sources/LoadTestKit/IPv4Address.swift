@@ -23,7 +23,7 @@ public struct IPv4Address: Hashable, Codable, Sendable, CustomStringConvertible 
                   let octet = UInt8(part) else { return nil }
             result = result << 8 | UInt32(octet)
         }
-        value = result
+        self.init(result)
     }
 
     /// 127.0.0.0/8.

@@ -1,0 +1,132 @@
+/// The options as given on the command line; nil means "use the default". `resolve` fills in
+/// defaults, checks every bound and spreads the run over processes and source addresses.
+public struct PlanRequest: Equatable, Sendable {
+    public static let maxClients = 200_000
+    public static let maxCount = 100_000_000
+    public static let maxRate = 1_000_000.0
+    public static let maxDuration = 3600.0
+    public static let maxChannels = 1000
+    public static let maxDataSize = 65_536
+    public static let maxProcs = 64
+    /// Descriptors a worker keeps for itself: epoll, control, standard streams, HTTP connections.
+    static let reservedFiles = 64
+
+    public var scenario: Scenario
+    public var url: String
+    public var clients: Int?
+    public var channels: Int?
+    public var rate: Double?
+    public var connectRate: Double?
+    public var duration: Double?
+    public var maxCount: Int?
+    public var dataSize: Int?
+    public var httpConnections: Int?
+    public var procs: Int?
+    public var sourceAddresses: Int?
+    public var maxPending: Int?
+    public var setupTimeout: Double?
+    public var drainTimeout: Double?
+    public var timeout: Double?
+    public var allowRemote = false
+
+    public init(scenario: Scenario, url: String = "ws://127.0.0.1:8080/") {
+        self.scenario = scenario
+        self.url = url
+    }
+
+    public func resolve(limits: SystemLimits) throws -> LoadPlan {
+        let target = try LoadTarget(parsing: url)
+        try target.checkAllowed(allowRemote: allowRemote)
+
+        let clients = try Self.check("--clients", self.clients ?? 1000, in: 1 ... Self.maxClients)
+        let needsChannels = scenario == .notify || scenario == .stored
+        let channels = try Self.check("--channels", self.channels ?? (needsChannels ? 1 : 0),
+                                      in: (needsChannels ? 1 : 0) ... Self.maxChannels)
+        let rate = try Self.check("--rate", self.rate ?? Self.defaultRate(scenario), in: 0.001 ... Self.maxRate)
+        let connectRate = scenario == .connect
+            ? rate : try Self.check("--connect-rate", self.connectRate ?? 5000, in: 0.001 ... Self.maxRate)
+        let duration = try Self.check("--duration", self.duration ?? (scenario == .stored ? 30 : 10),
+                                      in: 0.001 ... Self.maxDuration)
+        let maxCount: Int
+        switch scenario {
+        case .connect:
+            maxCount = clients
+        case .stored:
+            maxCount = clients * channels
+        case .notify, .churn:
+            let scheduled = Int((rate * duration).rounded(.up))
+            maxCount = try Self.check("--max-count", self.maxCount ?? min(max(scheduled, 1), Self.maxCount), in: 1 ... Self.maxCount)
+        }
+        let dataSize = try Self.check("--data-size", self.dataSize ?? 0, in: 0 ... Self.maxDataSize)
+        let maxPending = try Self.check("--max-pending", self.maxPending ?? 1000, in: 1 ... Self.maxClients)
+        let setupTimeout = try Self.check("--setup-timeout", self.setupTimeout ?? 30, in: 0.1 ... Self.maxDuration)
+        let drainTimeout = try Self.check("--drain-timeout", self.drainTimeout ?? 10, in: 0 ... Self.maxDuration)
+
+        let procs = try resolveProcs(clients: clients, limits: limits)
+        let httpConnections = try Self.check("--http-connections", self.httpConnections ?? 64, in: 1 ... 4096)
+        if Self.perProcessClients(clients, procs) + httpConnections / procs + Self.reservedFiles > limits.openFiles {
+            throw LoadTestError.invalidArgument("--procs \(procs) puts \(Self.perProcessClients(clients, procs)) connections in one process, over the open-file limit of \(limits.openFiles); use more processes")
+        }
+        let sourceAddresses = try resolveSourceAddresses(target: target, clients: clients, limits: limits)
+
+        var expected = Double(clients) / connectRate * 2 + setupTimeout + duration + drainTimeout + 30
+        if scenario == .stored { expected += Double(maxCount) / rate + Double(clients) / connectRate }
+        let timeout = try Self.check("--timeout", self.timeout ?? min(expected, 2 * Self.maxDuration), in: 1 ... 2 * Self.maxDuration)
+
+        return LoadPlan(scenario: scenario, target: target, clients: clients, channels: channels,
+                        connectRate: connectRate, rate: rate, duration: duration, maxCount: maxCount,
+                        dataSize: dataSize, httpConnections: httpConnections, procs: procs,
+                        sourceAddresses: sourceAddresses, maxPending: maxPending, setupTimeout: setupTimeout,
+                        drainTimeout: drainTimeout, timeout: timeout, allowRemote: allowRemote)
+    }
+
+    static func defaultRate(_ scenario: Scenario) -> Double {
+        switch scenario {
+        case .connect: return 5000
+        case .notify: return 1000
+        case .churn: return 500
+        case .stored: return 5000
+        }
+    }
+
+    /// Enough processes that none goes over the open-file limit, unless the user chose.
+    private func resolveProcs(clients: Int, limits: SystemLimits) throws -> Int {
+        if let procs, procs != 0 {
+            return try Self.check("--procs", procs, in: 1 ... Self.maxProcs)
+        }
+        let perProcess = limits.openFiles - Self.reservedFiles - (httpConnections ?? 64)
+        guard perProcess > 0 else { throw LoadTestError.invalidArgument("the open-file limit (\(limits.openFiles)) is too low") }
+        let needed = (clients + perProcess - 1) / perProcess
+        guard needed <= Self.maxProcs else { throw LoadTestError.invalidArgument("--clients \(clients) needs more than \(Self.maxProcs) processes") }
+        return needed
+    }
+
+    /// Loopback targets get enough source addresses that no address runs out of ports; remote
+    /// targets use the machine's own address.
+    private func resolveSourceAddresses(target: LoadTarget, clients: Int, limits: SystemLimits) throws -> Int {
+        // Leave headroom for sockets in TIME_WAIT and for other programs' connections.
+        let usablePorts = max(1, limits.ephemeralPorts * 9 / 10)
+        guard target.host.isLoopback else {
+            if let sourceAddresses, sourceAddresses != 0 {
+                throw LoadTestError.invalidArgument("--source-addresses applies to loopback targets only")
+            }
+            return 0
+        }
+        let count = sourceAddresses ?? (clients + usablePorts - 1) / usablePorts
+        _ = try Self.check("--source-addresses", count, in: 0 ... 250)
+        let perAddress = count == 0 ? clients : (clients + count - 1) / count
+        if perAddress > usablePorts {
+            throw LoadTestError.invalidArgument("\(perAddress) connections per source address exceed the \(usablePorts) usable local ports; raise --source-addresses")
+        }
+        return count
+    }
+
+    static func perProcessClients(_ clients: Int, _ procs: Int) -> Int { (clients + procs - 1) / procs }
+
+    static func check<T: Comparable>(_ name: String, _ value: T, in range: ClosedRange<T>) throws -> T {
+        guard range.contains(value) else {
+            throw LoadTestError.invalidArgument("\(name) must be between \(range.lowerBound) and \(range.upperBound), got \(value)")
+        }
+        return value
+    }
+}

@@ -1,0 +1,52 @@
+import Foundation
+
+/// The human-readable end of a run: two aligned columns, the figures first, then errors by kind.
+public enum SummaryTable {
+    public static func render(_ summary: RunSummary) -> String {
+        var rows: [(String, String)] = [
+            ("scenario", "\(summary.scenario.rawValue) → \(summary.target)"),
+            ("result", summary.clean ? "clean" : "with errors"),
+            ("elapsed", seconds(summary.elapsedSeconds)),
+            ("clients", "\(summary.plan.clients) in \(summary.plan.procs) process(es), \(summary.plan.sourceAddresses) source address(es)"),
+            ("set up", "\(summary.counters.ready) ready, \(summary.counters.failed) failed, \(summary.counters.channelsRegistered) channels"),
+            ("set-up time", "\(seconds(summary.setupSeconds)) (\(rate(summary.connectsPerSecond)) connections/s)"),
+            ("set-up latency", latency(summary.setupLatency)),
+        ]
+        switch summary.scenario {
+        case .connect:
+            rows.append(("held idle", seconds(summary.runSeconds)))
+        case .notify:
+            rows.append(("PUTs", "\(summary.counters.putsSent) sent (\(rate(summary.putsPerSecond))/s of \(rate(summary.plan.rate))/s planned), \(summary.counters.putsDelivered) delivered live, \(summary.counters.putsStored) stored"))
+            rows.append(("notifications", "\(summary.counters.notifications) received, \(summary.counters.acked) acked, \(rate(summary.throughputPerSecond))/s"))
+            rows.append(("PUT → notification", latency(summary.latency)))
+        case .churn:
+            rows.append(("reconnects", "\(summary.counters.reconnects) in \(seconds(summary.runSeconds)), \(rate(summary.throughputPerSecond))/s"))
+            rows.append(("reconnect → hello", latency(summary.latency)))
+        case .stored:
+            rows.append(("stored", "\(summary.counters.putsStored) of \(summary.counters.putsSent) PUTs answered 202"))
+            rows.append(("drained", "\(summary.counters.drained) updates, \(rate(summary.throughputPerSecond))/s"))
+            rows.append(("reconnect → all stored", latency(summary.latency)))
+        }
+        if let memory = summary.serverMemory {
+            let perConnection = memory.bytesPerConnection.map { String(format: "%.0f bytes/connection", $0) } ?? "n/a"
+            rows.append(("server RSS", "\(memory.totalBeforeKiB) KiB → \(memory.totalAfterKiB) KiB with \(memory.connections) connections: \(perConnection)"))
+        }
+        rows.append(("errors", "\(summary.counters.errors)"))
+        for (kind, count) in summary.errors.sorted(by: { $0.value > $1.value || ($0.value == $1.value && $0.key < $1.key) }) {
+            rows.append(("  \(kind)", "\(count)"))
+        }
+        if let fatal = summary.fatal { rows.append(("fatal", fatal)) }
+        let width = rows.map(\.0.count).max() ?? 0
+        return rows.map { $0.0.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + $0.1 }.joined(separator: "\n")
+    }
+
+    static func latency(_ figures: LatencyFigures) -> String {
+        guard figures.count > 0 else { return "none recorded" }
+        return String(format: "p50 %.2f ms  p99 %.2f ms  p99.9 %.2f ms  max %.2f ms  (n=%llu)",
+                      figures.p50, figures.p99, figures.p999, figures.max, figures.count)
+    }
+
+    static func seconds(_ value: Double) -> String { String(format: "%.2f s", value) }
+
+    static func rate(_ value: Double) -> String { value >= 100 ? String(format: "%.0f", value) : String(format: "%.1f", value) }
+}
