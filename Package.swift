@@ -84,7 +84,10 @@ let package = Package(
         .testTarget(name: "WebSocketTests", dependencies: ["WebSocket"]),
         .testTarget(name: "ConfigLoaderTests", dependencies: ["ConfigLoader", "PushCore"]),
         .testTarget(name: "SimplePushTests", dependencies: ["SimplePush", "PushCore", "Store", "StoreMemory"]),
-        .testTarget(name: "StoreTests", dependencies: ["Store", "StoreMemory", "StoreSQLite", "PushCore"]),
+        .testTarget(name: "StoreTests", dependencies: [
+            "Store", "StoreMemory", "StoreSQLite", "PushCore",
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
         .testTarget(name: "EndToEndTests", dependencies: ["WebSocket", "PushCore"]),
         .testTarget(name: "LoadTestKitTests", dependencies: ["LoadTestKit"]),
     ],

@@ -38,7 +38,7 @@ extension NodeWorker {
             })
         case .unregister(let uaid, let channel):
             perform(on: connection, { [store] in try await store.unregister(uaid, channel: channel) },
-                    then: { [self] in reactor.send(Replies.unregister(channel), to: connection) })
+                    then: { [self] in reactor.send(Replies.unregister(channel.value), to: connection) })
         case .ack(let uaid, let updates):
             // No reply, but held in order with the connection's other store work, so a later
             // hello on this socket never sees an acked update again.

@@ -4,10 +4,12 @@ import PushCore
 /// A decoded client message, or the error it must be answered with.
 public enum ClientMessage {
     case ping
-    /// `requested` is nil when the uaid was missing, empty or invalid.
-    case hello(requested: UAID?, channelCount: Int)
+    /// `requested` is nil when the uaid was missing, empty or invalid; `gaveUAID` tells a
+    /// non-empty uaid (valid or not) from a missing or empty one.
+    case hello(requested: UAID?, channelCount: Int, gaveUAID: Bool)
     case register(ChannelID)
-    case unregister(ChannelID)
+    /// Unregister answers 200 for any channel id, valid or not, so the text is kept as sent.
+    case unregister(String)
     case ack([(ChannelID, Version)])
     case purge
 
@@ -46,26 +48,33 @@ public enum ClientMessage {
         case "purge": return .purge
         case "hello": return try hello(fields)
         case "register": return .register(try channel(fields))
-        case "unregister": return .unregister(try channel(fields))
+        case "unregister": return .unregister(try channelText(fields))
         case "ack": return .ack(try acks(fields))
         default: throw ProtocolError.unsupportedType
         }
     }
 
     private static func hello(_ fields: [String: Any]) throws -> ClientMessage {
-        let requested = (fields["uaid"] as? String).flatMap(UAID.init)
+        let text = fields["uaid"] as? String
+        let requested = text.flatMap(UAID.init)
         var count = 0
         if let ids = fields["channelids"], !(ids is NSNull) {
             guard let list = ids as? [Any], list.allSatisfy({ $0 is String }) else { throw ProtocolError.invalidFields }
             count = list.count
         }
-        return .hello(requested: requested, channelCount: count)
+        return .hello(requested: requested, channelCount: count, gaveUAID: !(text ?? "").isEmpty)
     }
 
     private static func channel(_ fields: [String: Any]) throws -> ChannelID {
-        guard let value = fields["channelid"], !(value is NSNull) else { throw ProtocolError.missingChannelID }
-        guard let text = value as? String, let id = ChannelID(text) else { throw ProtocolError.invalidFields }
+        guard let id = ChannelID(try channelText(fields)) else { throw ProtocolError.invalidFields }
         return id
+    }
+
+    private static func channelText(_ fields: [String: Any]) throws -> String {
+        guard let value = fields["channelid"], !(value is NSNull) else { throw ProtocolError.missingChannelID }
+        guard let text = value as? String else { throw ProtocolError.invalidFields }
+        guard !text.isEmpty else { throw ProtocolError.missingChannelID }
+        return text
     }
 
     /// Entries that are not {channelID, version ≥ 0} are skipped, as pushgo does.
@@ -83,10 +92,14 @@ public enum ClientMessage {
         }
     }
 
+    /// A JSON number that is a whole value in 0...Int64.max. Booleans (NSNumbers of type "c"
+    /// on Linux) are not versions.
     static func integerVersion(_ value: Any?) -> Version? {
-        guard let number = value as? NSNumber else { return nil }
+        guard let number = value as? NSNumber, String(cString: number.objCType) != "c" else { return nil }
         let double = number.doubleValue
         guard double >= 0, double.rounded() == double, double < 9.3e18 else { return nil }
-        return number.int64Value
+        // Past Int64.max the conversion wraps negative: those are rejected here.
+        let version = number.int64Value
+        return version >= 0 ? version : nil
     }
 }

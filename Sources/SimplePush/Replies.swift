@@ -18,8 +18,9 @@ public enum Replies {
         #"{"messageType":"register","channelID":"\#(channel.value)","status":503,"error":"Too many channels"}"#
     }
 
-    public static func unregister(_ channel: ChannelID) -> String {
-        #"{"messageType":"unregister","channelID":"\#(channel.value)","status":200}"#
+    /// Any text the device sent as channel id: unregister always answers 200.
+    public static func unregister(_ channel: String) -> String {
+        #"{"messageType":"unregister","channelID":\#(quoted(channel)),"status":200}"#
     }
 
     /// One message with every update; `data` only where there is some.

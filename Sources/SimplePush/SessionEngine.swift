@@ -53,12 +53,13 @@ public struct SessionEngine: Sendable {
             session.lastPing = now
             return .reply(Replies.ping)
         }
-        if case .hello(let requested, let count) = message {
+        if case .purge = message { return .nothing }
+        if case .hello(let requested, let count, let gaveUAID) = message {
             guard session.phase == .ready, let current = session.uaid else {
                 session.phase = .helloInFlight
                 return .hello(requested: requested, channelCount: count)
             }
-            if let requested, requested != current {
+            if gaveUAID && requested != current {
                 return .replyAndClose(Replies.error(.existingHandshake, echoing: object))
             }
             return .repeatHello(current)
@@ -68,7 +69,9 @@ public struct SessionEngine: Sendable {
         }
         switch message {
         case .register(let channel): return .register(uaid, channel)
-        case .unregister(let channel): return .unregister(uaid, channel)
+        case .unregister(let text):
+            guard let channel = ChannelID(text) else { return .reply(Replies.unregister(text)) }
+            return .unregister(uaid, channel)
         case .ack(let updates): return .ack(uaid, updates)
         case .purge, .ping, .hello: return .nothing
         }

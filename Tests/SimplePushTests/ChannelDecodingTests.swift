@@ -23,7 +23,7 @@ final class ChannelDecodingTests: XCTestCase {
     func testUnregisterDecodes() {
         guard let message = decoded(#"{"messageType":"unregister","channelID":"\#(Sample.channel)"}"#) else { return }
         guard case .unregister(let channel) = message else { return XCTFail("decoded as \(message)") }
-        XCTAssertEqual(channel.value, Sample.channel)
+        XCTAssertEqual(channel, Sample.channel)
     }
 
     func testAMissingChannelIDIsReported() {

@@ -75,6 +75,29 @@ final class EngineHandshakeTests: XCTestCase {
         XCTAssertEqual(harness.session.uaid, Sample.uaid, "the session keeps its device")
     }
 
+    func testARepeatedHelloWithAnInvalidNonEmptyUAIDIsRefused() {
+        var harness = EngineHarness.ready()
+        let reply = errorReply(harness.send(#"{"messageType":"hello","uaid":"xyz"}"#))
+        assertError(reply, is: .existingHandshake)
+        XCTAssertEqual(harness.session.uaid, Sample.uaid)
+    }
+
+    func testPurgeBeforeHelloIsAcceptedSilently() {
+        var harness = EngineHarness()
+        guard case .nothing = harness.send(#"{"messageType":"purge"}"#) else { return XCTFail("purge was not accepted") }
+        XCTAssertEqual(harness.session.phase, .awaitingHello)
+    }
+
+    func testUnregisteringAnInvalidChannelIDIsAnsweredWithoutTheStore() {
+        var harness = EngineHarness.ready()
+        guard case .reply(let text) = harness.send(#"{"messageType":"unregister","channelID":"not-a-uuid"}"#) else {
+            return XCTFail("expected a direct reply")
+        }
+        let reply = parseObject(text)
+        XCTAssertEqual(reply["status"] as? Int, 200)
+        XCTAssertEqual(reply["channelID"] as? String, "not-a-uuid")
+    }
+
     func testCommandsAfterHelloCarryTheSessionsUAID() {
         let uaid = UAID(high: 42, low: 7)
         var harness = EngineHarness.ready(as: uaid)

@@ -39,7 +39,7 @@ final class RepliesTests: XCTestCase {
     }
 
     func testUnregisterReply() {
-        let reply = parseObject(Replies.unregister(channel))
+        let reply = parseObject(Replies.unregister(channel.value))
         XCTAssertEqual(reply["messageType"] as? String, "unregister")
         XCTAssertEqual(reply["channelID"] as? String, Sample.channel)
         XCTAssertEqual(reply["status"] as? Int, 200)

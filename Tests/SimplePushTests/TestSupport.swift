@@ -58,7 +58,7 @@ func isNotAnObject(_ text: String) -> Bool {
 /// The hello fields a frame decodes to.
 func decodedHello(_ text: String, file: StaticString = #filePath, line: UInt = #line) -> (requested: UAID?, count: Int)? {
     guard let message = decoded(text, file: file, line: line) else { return nil }
-    guard case .hello(let requested, let count) = message else {
+    guard case .hello(let requested, let count, _) = message else {
         XCTFail("\(text) decoded as \(message), not hello", file: file, line: line)
         return nil
     }

@@ -49,11 +49,11 @@ public struct RunSummary: Codable, Equatable, Sendable {
     public var serverMemory: ServerMemory?
     public var fatal: String?
 
-    public init(plan: LoadPlan, report: WorkerReport, startedAt: Date, elapsedSeconds: Double, serverMemory: ServerMemory?) {
+    public init(plan: LoadPlan, report: WorkerReport, startedAt start: Date, elapsedSeconds: Double, serverMemory: ServerMemory?) {
         scenario = plan.scenario
         target = plan.target.description
         self.plan = plan
-        startedAt = ISO8601DateFormatter().string(from: startedAt)
+        startedAt = ISO8601DateFormatter().string(from: start)
         self.elapsedSeconds = elapsedSeconds
         counters = report.counters
         errors = report.errors

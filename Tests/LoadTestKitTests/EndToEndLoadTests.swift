@@ -1,0 +1,170 @@
+import Foundation
+import XCTest
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Runs the built `loadtest` against the built `simplepush` (both from .build/debug): a few
+/// hundred devices for a few seconds, checked through the JSON summary.
+final class EndToEndLoadTests: XCTestCase {
+    private var server: Process?
+    private var scratch: URL?
+
+    override func tearDown() {
+        if let server, server.isRunning {
+            kill(server.processIdentifier, SIGKILL)
+            server.waitUntilExit()
+        }
+        if let scratch { try? FileManager.default.removeItem(at: scratch) }
+        super.tearDown()
+    }
+
+    /// <package>/.build/debug/<name>; this file is <package>/Tests/LoadTestKitTests/<file>.
+    private func binary(_ name: String) throws -> URL {
+        var root = URL(fileURLWithPath: #filePath)
+        for _ in 0 ..< 3 { root.deleteLastPathComponent() }
+        let url = root.appendingPathComponent(".build/debug/\(name)")
+        guard FileManager.default.isExecutableFile(atPath: url.path) else {
+            throw SetupFailure("no \(name) at \(url.path); build it with `swift build --product \(name)`")
+        }
+        return url
+    }
+
+    private func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr = in_addr(s_addr: UInt32(0x7F00_0001).bigEndian)
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer -> Int32 in
+                guard bind(fd, pointer, length) == 0 else { return -1 }
+                return getsockname(fd, pointer, &length)
+            }
+        }
+        guard bound == 0 else { throw SetupFailure("cannot bind a loopback port: errno \(errno)") }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    /// Starts the server with memory storage; returns its WebSocket port.
+    private func startServer() throws -> Int {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("loadtest-e2e-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        scratch = directory
+        let (wsPort, endpointPort) = (try freePort(), try freePort())
+        let process = Process()
+        process.executableURL = try binary("simplepush")
+        process.arguments = ["serve", "--ws-addr", "127.0.0.1:\(wsPort)", "--endpoint-addr", "127.0.0.1:\(endpointPort)",
+                             "--storage", "memory", "--log-level", "warning"]
+        process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("SIMPLEPUSH_") }
+        process.currentDirectoryURL = directory
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        server = process
+        let deadline = Date().addingTimeInterval(15)
+        while Date() < deadline {
+            if isAccepting(port: wsPort) && isAccepting(port: endpointPort) { return wsPort }
+            XCTAssertTrue(process.isRunning, "server exited during start-up")
+            usleep(50_000)
+        }
+        throw SetupFailure("server did not listen on \(wsPort) and \(endpointPort) within 15 s")
+    }
+
+    private func isAccepting(port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = UInt16(port).bigEndian
+        address.sin_addr = in_addr(s_addr: UInt32(0x7F00_0001).bigEndian)
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+        }
+    }
+
+    /// Runs loadtest to completion (it bounds itself; the test adds a watchdog) and returns its
+    /// exit status, its stderr and the JSON summary if one was written.
+    private func runLoadTest(_ arguments: [String], watchdog: TimeInterval = 60) throws -> (Int32, String, [String: Any]?) {
+        let json = FileManager.default.temporaryDirectory.appendingPathComponent("loadtest-\(UUID().uuidString).json")
+        defer { try? FileManager.default.removeItem(at: json) }
+        let process = Process()
+        process.executableURL = try binary("loadtest")
+        process.arguments = arguments + ["--json", json.path]
+        let errors = Pipe()
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = errors
+        try process.run()
+        let stderr = Collected()
+        let reader = Thread { stderr.data = errors.fileHandleForReading.readDataToEndOfFile() }
+        reader.start()
+        let deadline = Date().addingTimeInterval(watchdog)
+        while process.isRunning && Date() < deadline { usleep(50_000) }
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            XCTFail("loadtest did not stop by itself within \(watchdog) s")
+        }
+        process.waitUntilExit()
+        while !reader.isFinished { usleep(10_000) }
+        let summary = (try? Data(contentsOf: json)).flatMap { try? JSONSerialization.jsonObject(with: $0) as? [String: Any] }
+        return (process.terminationStatus, String(decoding: stderr.data, as: UTF8.self), summary)
+    }
+
+    func testNotifyAcrossTwoWorkerProcessesDeliversEveryUpdate() throws {
+        let port = try startServer()
+        let (status, stderr, summary) = try runLoadTest([
+            "notify", "--url", "ws://127.0.0.1:\(port)/", "--clients", "300", "--channels", "2",
+            "--rate", "300", "--duration", "2", "--procs", "2", "--connect-rate", "1000",
+        ])
+        let result = try XCTUnwrap(summary, "no JSON summary; stderr:\n\(stderr)")
+        XCTAssertEqual(status, 0, "errors: \(result["errors"] ?? "?")\n\(stderr)")
+        let counters = try XCTUnwrap(result["counters"] as? [String: Any])
+        XCTAssertEqual(counters["ready"] as? Int, 300)
+        XCTAssertEqual(counters["channelsRegistered"] as? Int, 600)
+        let sent = try XCTUnwrap(counters["putsSent"] as? Int)
+        XCTAssertGreaterThan(sent, 400, "about 300/s for 2 s")
+        XCTAssertEqual(counters["notifications"] as? Int, sent, "every PUT arrived as a notification")
+        XCTAssertEqual(counters["acked"] as? Int, sent)
+        let latency = try XCTUnwrap(result["latency"] as? [String: Any])
+        XCTAssertEqual(latency["count"] as? Int, sent, "the merged histogram holds both processes' values")
+        XCTAssertGreaterThan(try XCTUnwrap(latency["p50"] as? Double), 0)
+        XCTAssertTrue(stderr.contains("[notify"), "progress lines on stderr:\n\(stderr)")
+    }
+
+    func testStoredUpdatesDrainAfterReconnect() throws {
+        let port = try startServer()
+        let pid = try XCTUnwrap(server?.processIdentifier)
+        let (status, stderr, summary) = try runLoadTest([
+            "stored", "--url", "ws://127.0.0.1:\(port)/", "--clients", "200", "--channels", "2",
+            "--rate", "2000", "--connect-rate", "1000", "--server-pid", String(pid),
+        ])
+        let result = try XCTUnwrap(summary, "no JSON summary; stderr:\n\(stderr)")
+        XCTAssertEqual(status, 0, "errors: \(result["errors"] ?? "?")\n\(stderr)")
+        let counters = try XCTUnwrap(result["counters"] as? [String: Any])
+        XCTAssertEqual(counters["putsStored"] as? Int, 400)
+        XCTAssertEqual(counters["drained"] as? Int, 400)
+        XCTAssertGreaterThan(try XCTUnwrap(result["throughputPerSecond"] as? Double), 0)
+        let memory = try XCTUnwrap(result["serverMemory"] as? [String: Any])
+        XCTAssertEqual(memory["pids"] as? [Int], [Int(pid)])
+        XCTAssertGreaterThan(try XCTUnwrap(memory["totalBeforeKiB"] as? Int), 0)
+    }
+
+    func testRefusesARemoteTargetWithoutTheFlag() throws {
+        let (status, stderr, summary) = try runLoadTest(["connect", "--url", "ws://192.0.2.1:80/", "--clients", "1"], watchdog: 20)
+        XCTAssertNotEqual(status, 0)
+        XCTAssertNil(summary)
+        XCTAssertTrue(stderr.contains("--allow-remote"), stderr)
+    }
+}
+
+/// A test precondition that did not hold; thrown so the test fails with the reason.
+struct SetupFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Bytes a reader thread collects; read only after the thread finished.
+private final class Collected: @unchecked Sendable {
+    var data = Data()
+}

@@ -1,0 +1,109 @@
+import LoadTestKit
+import XCTest
+
+final class PlanValidationTests: XCTestCase {
+    /// This machine's shape: 20,000 open files, the default Linux port range.
+    let limits = SystemLimits(openFiles: 20_000, ephemeralPorts: 28_232)
+
+    private func request(_ scenario: Scenario = .connect, url: String = "ws://127.0.0.1:8080/",
+                         _ change: (inout PlanRequest) -> Void = { _ in }) -> PlanRequest {
+        var request = PlanRequest(scenario: scenario, url: url)
+        change(&request)
+        return request
+    }
+
+    private func assertInvalid(_ request: PlanRequest, mentioning fragment: String, file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertThrowsError(try request.resolve(limits: limits), file: file, line: line) { error in
+            guard case LoadTestError.invalidArgument(let message) = error else {
+                return XCTFail("expected invalidArgument, got \(error)", file: file, line: line)
+            }
+            XCTAssertTrue(message.contains(fragment), "\(message.debugDescription) should mention \(fragment)", file: file, line: line)
+        }
+    }
+
+    func testRefusesNonLoopbackTargetsUnlessAllowed() throws {
+        assertInvalid(request(url: "ws://10.1.2.3:8080/"), mentioning: "--allow-remote")
+        assertInvalid(request(url: "ws://192.168.0.1:8080/"), mentioning: "--allow-remote")
+        let allowed = try request(url: "ws://10.1.2.3:8080/") { $0.allowRemote = true }.resolve(limits: limits)
+        XCTAssertEqual(allowed.target.host, IPv4Address(10, 1, 2, 3))
+        XCTAssertEqual(allowed.sourceAddresses, 0, "remote targets cannot use loopback source addresses")
+        XCTAssertTrue(try request(url: "ws://127.45.0.9:1/").resolve(limits: limits).target.host.isLoopback)
+        XCTAssertEqual(try request(url: "ws://localhost:9000/push").resolve(limits: limits).target.path, "/push")
+    }
+
+    func testRefusesHostNamesAndOtherSchemes() {
+        assertInvalid(request(url: "ws://example.com:8080/"), mentioning: "IPv4")
+        assertInvalid(request(url: "http://127.0.0.1:8080/"), mentioning: "ws://")
+        assertInvalid(request(url: "ws://127.0.0.1:0/"), mentioning: "port")
+        assertInvalid(request(url: "ws://[::1]:8080/"), mentioning: "IPv4")
+        assertInvalid(request(url: "ws://127.0.0.256:8080/"), mentioning: "IPv4")
+    }
+
+    func testBoundsOnCountsRatesAndTimes() {
+        assertInvalid(request { $0.clients = 0 }, mentioning: "--clients")
+        assertInvalid(request { $0.clients = PlanRequest.maxClients + 1 }, mentioning: "--clients")
+        assertInvalid(request { $0.rate = 0 }, mentioning: "--rate")
+        assertInvalid(request { $0.rate = .nan }, mentioning: "--rate")
+        assertInvalid(request { $0.duration = -1 }, mentioning: "--duration")
+        assertInvalid(request { $0.duration = 100_000 }, mentioning: "--duration")
+        assertInvalid(request(.notify) { $0.maxCount = 0 }, mentioning: "--max-count")
+        assertInvalid(request(.notify) { $0.dataSize = -1 }, mentioning: "--data-size")
+        assertInvalid(request { $0.timeout = 0 }, mentioning: "--timeout")
+        assertInvalid(request(.churn) { $0.connectRate = -5 }, mentioning: "--connect-rate")
+    }
+
+    func testNotifyAndStoredNeedChannels() throws {
+        assertInvalid(request(.notify) { $0.channels = 0 }, mentioning: "--channels")
+        assertInvalid(request(.stored) { $0.channels = 0 }, mentioning: "--channels")
+        XCTAssertEqual(try request(.connect).resolve(limits: limits).channels, 0)
+        XCTAssertEqual(try request(.notify).resolve(limits: limits).channels, 1)
+    }
+
+    func testEveryRunIsBoundedInCountAndTime() throws {
+        let plan = try request(.notify) { $0.rate = 2000; $0.duration = 5 }.resolve(limits: limits)
+        XCTAssertEqual(plan.maxCount, 10_000, "default count is rate × duration")
+        XCTAssertGreaterThan(plan.timeout, plan.duration)
+        XCTAssertLessThanOrEqual(plan.timeout, 2 * PlanRequest.maxDuration)
+        let stored = try request(.stored) { $0.clients = 10; $0.channels = 3 }.resolve(limits: limits)
+        XCTAssertEqual(stored.maxCount, 30, "stored sends one update per channel")
+    }
+
+    func testSpreadsOverProcessesAboveTheOpenFileLimit() throws {
+        XCTAssertEqual(try request { $0.clients = 15_000 }.resolve(limits: limits).procs, 1)
+        let big = try request { $0.clients = 100_000 }.resolve(limits: limits)
+        XCTAssertEqual(big.procs, 6)
+        XCTAssertEqual(big.sourceAddresses, 4, "28,232 ports, 90% usable: 25,408 per address")
+        assertInvalid(request { $0.clients = 100_000; $0.procs = 3 }, mentioning: "open-file limit")
+        assertInvalid(request { $0.clients = 100_000; $0.sourceAddresses = 1 }, mentioning: "--source-addresses")
+        assertInvalid(request(url: "ws://10.0.0.1:80/") { $0.allowRemote = true; $0.sourceAddresses = 2 }, mentioning: "loopback")
+    }
+
+    func testSharesAddUpToThePlan() throws {
+        let plan = try request(.notify) { $0.clients = 100_001; $0.rate = 900; $0.duration = 10; $0.httpConnections = 64 }
+            .resolve(limits: limits)
+        let shares = (0 ..< plan.procs).map(plan.share(of:))
+        XCTAssertEqual(shares.map(\.clients.count).reduce(0, +), 100_001)
+        XCTAssertEqual(shares.first?.clients.lowerBound, 0)
+        XCTAssertEqual(shares.last?.clients.upperBound, 100_001)
+        for (left, right) in zip(shares, shares.dropFirst()) {
+            XCTAssertEqual(left.clients.upperBound, right.clients.lowerBound, "client ranges are contiguous")
+        }
+        XCTAssertEqual(shares.map(\.maxCount).reduce(0, +), plan.maxCount)
+        XCTAssertEqual(shares.map(\.rate).reduce(0, +), 900, accuracy: 1e-9)
+        XCTAssertEqual(shares.map(\.httpConnections).reduce(0, +), 64)
+    }
+
+    func testSourceAddressesAreSpreadRoundRobin() throws {
+        let plan = try request { $0.clients = 10; $0.sourceAddresses = 3 }.resolve(limits: limits)
+        XCTAssertEqual((0 ..< 4).map { plan.sourceAddress(forClient: $0)?.description },
+                       ["127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.2"])
+        let unbound = try request { $0.clients = 10; $0.sourceAddresses = 0 }.resolve(limits: limits)
+        XCTAssertNil(unbound.sourceAddress(forClient: 5))
+    }
+
+    func testPlanSurvivesTheTripToAWorkerProcess() throws {
+        let plan = try request(.churn) { $0.clients = 1234; $0.rate = 77 }.resolve(limits: limits)
+        let decoded = try JSONDecoder().decode(LoadPlan.self, from: JSONEncoder().encode(plan))
+        XCTAssertEqual(decoded, plan)
+    }
+}
