@@ -3,7 +3,7 @@ SWIFT ?= swift
 CONFIG ?= debug
 BIN := .build/$(CONFIG)/simplepush
 # Debian packages the build and the tests need.
-APT_PACKAGES := libsqlite3-dev pkg-config
+APT_PACKAGES := libsqlite3-dev pkg-config libmemcached-dev memcached
 
 .PHONY: run build test deps bench clean
 

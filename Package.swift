@@ -20,6 +20,8 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // Linux epoll/eventfd, which Swift's Glibc module does not export.
@@ -38,6 +40,13 @@ let package = Package(
         .target(name: "StoreSQLite", dependencies: [
             "Store", "PushCore",
             .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
+        // libmemcached (Debian libmemcached-dev), for the memcached store.
+        .systemLibrary(name: "CMemcached", pkgConfig: "libmemcached",
+                       providers: [.apt(["libmemcached-dev"])]),
+        .target(name: "StoreMemcached", dependencies: [
+            "Store", "PushCore", "CMemcached",
+            .product(name: "NIOPosix", package: "swift-nio"),
         ]),
         // The SimplePush per-connection state machine, transport independent.
         .target(name: "SimplePush", dependencies: ["PushCore", "Store"]),
@@ -59,10 +68,16 @@ let package = Package(
             "PushCore",
             .product(name: "TOMLKit", package: "TOMLKit"),
         ]),
+        // Logging handler (text/JSON, reopenable file) and the Prometheus metrics backend.
+        .target(name: "Observability", dependencies: [
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "CoreMetrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+        ]),
         // Wires the pieces from the config; owns start-up and shutdown order.
         .target(name: "App", dependencies: [
-            "PushCore", "ConfigLoader", "Store", "StoreMemory", "StoreSQLite",
-            "ConnectionNode", "Endpoint",
+            "PushCore", "ConfigLoader", "Store", "StoreMemory", "StoreSQLite", "StoreMemcached",
+            "ConnectionNode", "Endpoint", "Observability",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -85,7 +100,7 @@ let package = Package(
         .testTarget(name: "ConfigLoaderTests", dependencies: ["ConfigLoader", "PushCore"]),
         .testTarget(name: "SimplePushTests", dependencies: ["SimplePush", "PushCore", "Store", "StoreMemory"]),
         .testTarget(name: "StoreTests", dependencies: [
-            "Store", "StoreMemory", "StoreSQLite", "PushCore",
+            "Store", "StoreMemory", "StoreSQLite", "StoreMemcached", "PushCore",
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         .testTarget(name: "EndToEndTests", dependencies: ["WebSocket", "PushCore"]),

@@ -66,14 +66,64 @@ public struct ServerConfig: Equatable, Sendable {
         public init(address: String) { self.address = address }
     }
 
-    /// `[storage]` and `[storage.sqlite]`
+    /// `[storage]`, `[storage.sqlite]` and `[storage.memcache]`
     public struct Storage: Equatable, Sendable {
         public enum Kind: String, Equatable, Sendable, CaseIterable {
-            case sqlite, memory
+            case sqlite, memory, memcache
         }
         public var type = Kind.sqlite
         public var sqlitePath = "simplepush.sqlite"
+        public var memcache = Memcache()
         public init() {}
+
+        /// `[storage.memcache]`: a store shared by every node pointed at the same servers.
+        public struct Memcache: Equatable, Sendable {
+            /// memcached servers, `host:port`; keys are spread over them by consistent hashing.
+            public var servers = ["127.0.0.1:11211"]
+            /// Longest wait for a server's answer, in seconds.
+            public var recvTimeout = 1.0
+            /// Longest wait to connect to a server or write a request, in seconds.
+            public var sendTimeout = 1.0
+            /// After a server fails, calls needing it fail at once for this long before it is tried again.
+            public var retryTimeout = 5.0
+            /// Connections to memcached, and threads making the blocking calls.
+            public var poolSize = 8
+            /// Hard cap on channels per UAID in this store, below `[default] max_channels` or equal.
+            public var maxChannels = 200
+            /// Lifetime of a channel record with an update waiting for the device's ack.
+            public var timeoutLive = 3 * 86400.0
+            /// Lifetime of a channel record with nothing waiting (its newest version, once acked).
+            public var timeoutReg = 3 * 3600.0
+            /// Lifetime of the marker an unregistered channel leaves behind.
+            public var timeoutDel = 86400.0
+            /// Put before every key, so several deployments can share servers.
+            public var prefix = "simplepush:"
+            public init() {}
+
+            /// Longest prefix: keys must stay under memcached's 250 bytes with a UAID and channel id appended.
+            public static let maxPrefixLength = 150
+
+            /// Splits `host:port`, `[v6]:port` or a bare host (port 11211); nil when malformed.
+            public static func parseServer(_ text: String) -> (host: String, port: Int)? {
+                if !text.contains(":") || (text.hasPrefix("[") && text.hasSuffix("]")) {
+                    let host = text.hasPrefix("[") ? String(text.dropFirst().dropLast()) : text
+                    return host.isEmpty ? nil : (host, 11211)
+                }
+                guard let (host, port) = Listener(address: text).hostAndPort(), !host.isEmpty, port > 0,
+                      text.hasPrefix("[") || !host.contains(":")  // IPv6 needs brackets
+                else { return nil }
+                return (host, port)
+            }
+
+            /// Why `prefix` cannot start memcached keys, or nil when it can.
+            public static func problem(withPrefix prefix: String) -> String? {
+                if prefix.utf8.count > maxPrefixLength { return "must be at most \(maxPrefixLength) bytes" }
+                if prefix.unicodeScalars.contains(where: { $0.value <= 32 || $0.value == 127 }) {
+                    return "must not contain spaces or control characters"
+                }
+                return nil
+            }
+        }
     }
 
     /// `[logging]`

@@ -10,5 +10,5 @@ struct LoadTestCommand: ParsableCommand {
         Every run is bounded by --duration, its counts and --timeout, stops by itself, and refuses \
         targets outside 127.0.0.0/8 unless --allow-remote is given.
         """,
-        subcommands: [Connect.self, Notify.self, Churn.self, Stored.self, Worker.self])
+        subcommands: [Connect.self, Notify.self, Churn.self, Stored.self, Inspect.self, BenchReport.self, Worker.self])
 }

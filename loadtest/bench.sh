@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# The standard load-test set behind BENCHMARKS.md (`make bench`).
+#
+# Builds release binaries, starts its own servers in a temporary directory, runs `loadtest`
+# against them (loopback only, every run bounded in count and time), reads server memory from
+# /proc/<pid>/status (through loadtest --server-pid) and rewrites the section of BENCHMARKS.md
+# between <!-- bench:begin --> and <!-- bench:end -->. Everything it starts, it stops.
+#
+# Knobs (environment): BENCH_WS_PORT (28080), BENCH_ENDPOINT_PORT (28180; server i uses +i),
+# BENCH_SCALE_CLIENTS (100000: the many-process idle run; 0 skips it).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+BIN="$ROOT/.build/release"
+WS_PORT="${BENCH_WS_PORT:-28080}"
+EP_PORT="${BENCH_ENDPOINT_PORT:-28180}"
+SCALE_CLIENTS="${BENCH_SCALE_CLIENTS:-100000}"
+URL="ws://127.0.0.1:$WS_PORT/"
+
+# Server settings come only from this script.
+while read -r name; do unset "$name"; done < <(compgen -e | grep '^SIMPLEPUSH_' || true)
+
+echo "==> building release binaries: swift build -c release --product simplepush --product loadtest"
+echo "    (a cold release build takes about 15 minutes on this 2-core machine; later ones are quick)"
+swift build -c release --product simplepush --product loadtest
+
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/simplepush-bench.XXXXXX")"
+MANIFEST="$WORK/manifest.tsv"
+: >"$MANIFEST"
+SERVER_PIDS=()
+SERVERS_TEXT=""
+
+stop_servers() {
+    local pid
+    for pid in "${SERVER_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+    for pid in "${SERVER_PIDS[@]}"; do
+        for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+        kill -9 "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
+    SERVER_PIDS=()
+}
+cleanup() {
+    stop_servers
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+KEY="$("$BIN/simplepush" genkey)"
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# start_servers COUNT WORKERS STORAGE: COUNT processes sharing the WebSocket port (SO_REUSEPORT),
+# each with its own endpoint port, one token key, WORKERS reactor threads each.
+start_servers() {
+    local count=$1 workers=$2 storage=$3 i
+    stop_servers
+    for ((i = 0; i < count; i++)); do
+        mkdir -p "$WORK/server-$i"
+        (cd "$WORK/server-$i" && exec env SIMPLEPUSH_DEFAULT_TOKEN_KEYS="$KEY" SIMPLEPUSH_WEBSOCKET_WORKERS="$workers" \
+            "$BIN/simplepush" serve --ws-addr "127.0.0.1:$WS_PORT" --endpoint-addr "127.0.0.1:$((EP_PORT + i))" \
+            --storage "$storage" --sqlite-path "$WORK/push.sqlite" --log-level warning) >>"$WORK/server-$i.log" 2>&1 &
+        SERVER_PIDS+=("$!")
+        # The WebSocket listener starts before the endpoint, so an open endpoint means both are up.
+        for _ in $(seq 300); do port_open "$((EP_PORT + i))" && break; sleep 0.1; done
+        port_open "$((EP_PORT + i))" || { echo "server $i did not start; log:"; cat "$WORK/server-$i.log"; exit 1; }
+    done
+    SERVERS_TEXT="$count × \`SIMPLEPUSH_WEBSOCKET_WORKERS=$workers simplepush serve --ws-addr 127.0.0.1:$WS_PORT --endpoint-addr 127.0.0.1:$EP_PORT$( ((count > 1)) && echo "+i") --storage $storage\`"
+}
+
+# run TAGS NAME ARGS...: one loadtest run; the word @PIDS@ in ARGS stands for --server-pid of
+# every running server. Records the summary and the exact command in the manifest.
+run() {
+    local tags=$1 name=$2
+    shift 2
+    local args=() shown=() word pid
+    for word in "$@"; do
+        if [[ $word == @PIDS@ ]]; then
+            for pid in "${SERVER_PIDS[@]}"; do args+=(--server-pid "$pid"); done
+            shown+=("--server-pid <pid of each server>")
+        else
+            args+=("$word")
+            shown+=("$word")
+        fi
+    done
+    local json="$WORK/$name.json"
+    echo "==> $name: loadtest ${shown[*]}"
+    "$BIN/loadtest" "${args[@]}" --json "$json" || echo "    ($name had errors: see its row)"
+    [[ -f $json ]] || { echo "no summary from $name"; exit 1; }
+    printf '%s\t%s\t%s\t%s\n' "$tags" "$json" "$SERVERS_TEXT" "loadtest ${shown[*]}" >>"$MANIFEST"
+}
+
+field() { "$BIN/loadtest" inspect "$WORK/$1.json" "$2"; }
+
+# Idle connections: memory per connection and connect rate, one server process on one reactor
+# thread (a fresh server for each, so every baseline is an idle server).
+start_servers 1 1 memory
+run idle idle-1k connect --url "$URL" --clients 1000 --rate 100000 --duration 3 @PIDS@
+start_servers 1 1 memory
+run idle,rate idle-15k connect --url "$URL" --clients 15000 --rate 100000 --max-pending 2000 --duration 5 @PIDS@
+
+# 100,000 idle connections: more than one process may hold (open-file limit 20,000), so six
+# server processes share the port and loadtest spreads over its own worker processes and
+# several source addresses.
+if ((SCALE_CLIENTS > 0)); then
+    start_servers 6 1 memory
+    run idle "idle-$SCALE_CLIENTS" connect --url "$URL" --clients "$SCALE_CLIENTS" --rate 20000 --duration 10 @PIDS@
+fi
+
+# Notifications end to end: find the highest sustained rate, then measure latency at 50% and
+# 100% of it. One server process: updates for devices on another process are stored, not sent.
+start_servers 1 0 memory
+run notify-max notify-max notify --url "$URL" --clients 1000 --channels 1 --rate 200000 --duration 5 --http-connections 128
+MAX_RATE="$(field notify-max throughputPerSecond | cut -d. -f1)"
+MAX_RATE="${MAX_RATE:-1000}"
+((MAX_RATE >= 100)) || MAX_RATE=100
+start_servers 1 0 memory
+run notify-half notify-half notify --url "$URL" --clients 1000 --channels 1 --rate "$((MAX_RATE / 2))" --duration 10 --http-connections 128
+start_servers 1 0 memory
+run notify-full notify-full notify --url "$URL" --clients 1000 --channels 1 --rate "$MAX_RATE" --duration 10 --http-connections 128
+
+# Stored delivery: PUT while offline, reconnect, drain. Memory store, then the SQLite default.
+start_servers 1 0 memory
+run stored stored-memory stored --url "$URL" --clients 5000 --channels 2 --rate 20000 --connect-rate 10000 --duration 30
+rm -f "$WORK"/push.sqlite*
+start_servers 1 0 sqlite
+run stored stored-sqlite stored --url "$URL" --clients 5000 --channels 2 --rate 20000 --connect-rate 10000 --duration 30
+
+# Reconnect storm with UAIDs.
+start_servers 1 0 memory
+run churn churn churn --url "$URL" --clients 2000 --channels 1 --rate 5000 --duration 5
+stop_servers
+
+MACHINE="$(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo), Linux $(uname -r), open-file limit $(ulimit -Hn)"
+"$BIN/loadtest" bench-report --manifest "$MANIFEST" --markdown "$ROOT/BENCHMARKS.md" --machine "$MACHINE"
+echo "==> BENCHMARKS.md updated"
