@@ -21,9 +21,10 @@ URL="ws://127.0.0.1:$WS_PORT/"
 # Server settings come only from this script.
 while read -r name; do unset "$name"; done < <(compgen -e | grep '^SIMPLEPUSH_' || true)
 
-echo "==> building release binaries: swift build -c release --product simplepush --product loadtest"
-echo "    (a cold release build takes about 15 minutes on this 2-core machine; later ones are quick)"
-swift build -c release --product simplepush --product loadtest
+echo "==> building release binaries (a cold release build takes about 15 minutes on this 2-core machine;"
+echo "    later ones are quick). SwiftPM builds only the last of several --product flags, hence two steps."
+swift build -c release --product simplepush
+swift build -c release --product loadtest
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/simplepush-bench.XXXXXX")"
 MANIFEST="$WORK/manifest.tsv"
@@ -130,7 +131,7 @@ run stored stored-sqlite stored --url "$URL" --clients 5000 --channels 2 --rate 
 
 # Reconnect storm with UAIDs.
 start_servers 1 0 memory
-run churn churn churn --url "$URL" --clients 2000 --channels 1 --rate 5000 --duration 5
+run churn churn churn --url "$URL" --clients 2000 --channels 1 --rate 5000 --duration 5 --source-addresses 4
 stop_servers
 
 MACHINE="$(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo), Linux $(uname -r), open-file limit $(ulimit -Hn)"

@@ -5,6 +5,7 @@ import Logging
 import PushCore
 import ConnectionNode
 import Store
+import StoreMemcached
 import StoreMemory
 import StoreSQLite
 
@@ -39,6 +40,7 @@ public enum Server {
         switch storage.type {
         case .memory: return MemoryStore()
         case .sqlite: return try SQLiteStore(path: storage.sqlitePath)
+        case .memcache: return try MemcachedStore(storage.memcache)
         }
     }
 }

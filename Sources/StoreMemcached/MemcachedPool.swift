@@ -38,9 +38,8 @@ final class MemcachedPool: @unchecked Sendable {
     /// Runs `body` on a pool thread with a connection of its own. Failures come back as
     /// `StoreError.unavailable` naming `what`.
     func run<T: Sendable>(_ what: String, _ body: @escaping @Sendable (MemcachedConnection) throws -> T) async throws -> T {
-        let connections = self.connections
         do {
-            return try await threads.runIfActive {
+            return try await threads.runIfActive { [self] in
                 var rc = MEMCACHED_SUCCESS
                 // As many connections as threads: the wait is only a guard against a leak.
                 var wait = timespec(tv_sec: 5, tv_nsec: 0)

@@ -23,7 +23,7 @@ struct Serve: AsyncParsableCommand {
     var wsAddr: String?
     @Option(help: "Update endpoint listener address, host:port (endpoint.listener.addr).")
     var endpointAddr: String?
-    @Option(help: "Store backend: sqlite or memory (storage.type).")
+    @Option(help: "Store backend: sqlite, memory or memcache (storage.type).")
     var storage: String?
     @Option(help: "SQLite database file (storage.sqlite.path).")
     var sqlitePath: String?

@@ -7,5 +7,5 @@ struct StoreBackend {
     /// Opens an empty store; `cleanUp` runs after the store is closed and removes its leftovers.
     let open: () async throws -> (store: any Store, cleanUp: () -> Void)
 
-    static let all: [StoreBackend] = [.memory, .sqlite]
+    static let all: [StoreBackend] = [.memory, .sqlite, .memcached]
 }

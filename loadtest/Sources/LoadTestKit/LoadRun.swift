@@ -16,6 +16,7 @@ public enum LoadRun {
     public static func execute(plan: LoadPlan, serverPIDs: [Int32] = [], progress: ProgressPrinter? = ProgressPrinter(),
                                executable: String? = nil) throws -> RunSummary {
         signal(SIGPIPE, SIG_IGN)
+        Interruption.install()
         _ = SystemLimits.current()
         let startedAt = Date()
         let start = MonotonicClock.now()
@@ -27,7 +28,7 @@ public enum LoadRun {
         var readyAt: UInt64?
         var serverMemory: ServerMemory?
         var goSent = false
-        var stopSent = false
+        var stopSentAt: UInt64?
         let deadline = start + MonotonicClock.nanoseconds(plan.timeout + graceSeconds)
 
         while !workers.allSatisfy(\.isDone) {
@@ -53,12 +54,15 @@ public enum LoadRun {
                     goSent = true
                 }
             }
-            if now >= deadline && !stopSent {
+            if let stopSentAt {
+                // Workers close their connections and report within moments of a stop.
+                if now >= stopSentAt + MonotonicClock.nanoseconds(graceSeconds) {
+                    workers.forEach { $0.terminate() }
+                    break
+                }
+            } else if now >= deadline || Interruption.requested {
                 workers.forEach { $0.send(.stop) }
-                stopSent = true
-            } else if now >= deadline + 5_000_000_000 {
-                workers.forEach { $0.terminate() }
-                break
+                stopSentAt = now
             }
         }
         progress?.finish()

@@ -142,6 +142,7 @@ public enum WorkerEntry {
     /// Runs worker `index` of the plan in this process, reporting on stdout; returns the exit code.
     public static func run(planJSON: String, index: Int) -> Int32 {
         signal(SIGPIPE, SIG_IGN)
+        Interruption.ignoreInWorker()
         _ = SystemLimits.current()
         let emit: (WorkerReport) -> Void = { report in
             guard var line = try? JSONEncoder().encode(report) else { return }
