@@ -22,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
         // Linux epoll/eventfd, which Swift's Glibc module does not export.
@@ -35,7 +36,10 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         // The offline store protocol and its backends.
-        .target(name: "Store", dependencies: ["PushCore"]),
+        .target(name: "Store", dependencies: [
+            "PushCore",
+            .product(name: "CoreMetrics", package: "swift-metrics"),
+        ]),
         .target(name: "StoreMemory", dependencies: ["Store", "PushCore"]),
         .target(name: "StoreSQLite", dependencies: [
             "Store", "PushCore",
@@ -51,17 +55,22 @@ let package = Package(
         // The SimplePush per-connection state machine, transport independent.
         .target(name: "SimplePush", dependencies: ["PushCore", "Store"]),
         // The epoll reactor: sockets, WebSocket framing, timers, mailbox. Knows nothing of SimplePush.
-        .target(name: "Reactor", dependencies: ["CEpoll", "WebSocket"]),
+        .target(name: "Reactor", dependencies: [
+            "CEpoll", "WebSocket",
+            .product(name: "CoreMetrics", package: "swift-metrics"),
+        ]),
         // Glue: runs SimplePush sessions on reactors, the UAID registry, local delivery.
         .target(name: "ConnectionNode", dependencies: [
             "Reactor", "SimplePush", "Store", "PushCore",
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "CoreMetrics", package: "swift-metrics"),
         ]),
         // HTTP: PUT /update/<token>, health.
         .target(name: "Endpoint", dependencies: [
             "PushCore", "Store",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "CoreMetrics", package: "swift-metrics"),
         ]),
         // TOML + environment + flag overrides into PushCore's typed config.
         .target(name: "ConfigLoader", dependencies: [
@@ -79,6 +88,8 @@ let package = Package(
             "PushCore", "ConfigLoader", "Store", "StoreMemory", "StoreSQLite", "StoreMemcached",
             "ConnectionNode", "Endpoint", "Observability",
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "simplepush", dependencies: [

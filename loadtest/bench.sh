@@ -7,7 +7,8 @@
 # between <!-- bench:begin --> and <!-- bench:end -->. Everything it starts, it stops.
 #
 # Knobs (environment): BENCH_WS_PORT (28080), BENCH_ENDPOINT_PORT (28180; server i uses +i),
-# BENCH_SCALE_CLIENTS (100000: the many-process idle run; 0 skips it).
+# BENCH_SCALE_CLIENTS (100000: the many-process idle run; 0 skips it), BENCH_SKIP_BUILD=1 (use the
+# release binaries as they are).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -21,10 +22,14 @@ URL="ws://127.0.0.1:$WS_PORT/"
 # Server settings come only from this script.
 while read -r name; do unset "$name"; done < <(compgen -e | grep '^SIMPLEPUSH_' || true)
 
-echo "==> building release binaries (a cold release build takes about 15 minutes on this 2-core machine;"
-echo "    later ones are quick). SwiftPM builds only the last of several --product flags, hence two steps."
-swift build -c release --product simplepush
-swift build -c release --product loadtest
+if [[ ${BENCH_SKIP_BUILD:-0} == 1 ]]; then
+    echo "==> using the release binaries already in $BIN (BENCH_SKIP_BUILD=1)"
+else
+    echo "==> building release binaries (a cold release build takes about 15 minutes on this 2-core machine;"
+    echo "    later ones are quick). SwiftPM builds only the last of several --product flags, hence two steps."
+    swift build -c release --product simplepush
+    swift build -c release --product loadtest
+fi
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/simplepush-bench.XXXXXX")"
 MANIFEST="$WORK/manifest.tsv"
@@ -68,7 +73,9 @@ start_servers() {
         for _ in $(seq 300); do port_open "$((EP_PORT + i))" && break; sleep 0.1; done
         port_open "$((EP_PORT + i))" || { echo "server $i did not start; log:"; cat "$WORK/server-$i.log"; exit 1; }
     done
-    SERVERS_TEXT="$count × \`SIMPLEPUSH_WEBSOCKET_WORKERS=$workers simplepush serve --ws-addr 127.0.0.1:$WS_PORT --endpoint-addr 127.0.0.1:$EP_PORT$( ((count > 1)) && echo "+i") --storage $storage\`"
+    local endpoint="127.0.0.1:$EP_PORT"
+    if ((count > 1)); then endpoint="127.0.0.1:$EP_PORT+i (one per process)"; fi
+    SERVERS_TEXT="$count × \`SIMPLEPUSH_WEBSOCKET_WORKERS=$workers simplepush serve --ws-addr 127.0.0.1:$WS_PORT --endpoint-addr $endpoint --storage $storage\`"
 }
 
 # run TAGS NAME ARGS...: one loadtest run; the word @PIDS@ in ARGS stands for --server-pid of

@@ -12,6 +12,8 @@ enum KnownKeys {
                   "Endpoint token keys, base64url of 32 bytes; the first seals, any opens."),
         ConfigKey("default.token_key_file", .nonEmptyString, \.general.tokenKeyFile,
                   "Key file used when token_keys is empty; created if missing."),
+        ConfigKey("default.shutdown_grace", .duration, \.general.shutdownGrace,
+                  "On SIGTERM or SIGINT, the longest wait for connections to close and the store to flush."),
 
         ConfigKey("websocket.origins", .stringList, \.websocket.origins,
                   "Allowed Origin header values; empty allows every origin."),
@@ -66,8 +68,13 @@ enum KnownKeys {
 
         ConfigKey("logging.level", .choice, \.logging.level,
                   "Lowest level logged: trace, debug, info, notice, warning, error, critical."),
-        ConfigKey("logging.output", .choice, \.logging.output,
-                  "Where logs go: stdout or stderr."),
+        ConfigKey("logging.format", .choice, \.logging.format,
+                  "Log line format: text or json."),
+        ConfigKey("logging.output", .nonEmptyString, \.logging.output,
+                  "Where logs go: stdout, stderr or a file path (reopened on SIGUSR1)."),
+
+        ConfigKey("metrics.addr", .optionalAddress, \.metrics.address,
+                  "A listener of its own for GET /metrics (host:port); empty: only on the endpoint listener."),
     ]
 
     static let byPath = Dictionary(uniqueKeysWithValues: all.map { ($0.path, $0) })

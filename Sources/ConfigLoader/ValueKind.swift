@@ -147,6 +147,16 @@ extension ValueKind where Value == String {
         }
     }
 
+    /// Empty (no listener) or a listen address.
+    static var optionalAddress: ValueKind {
+        string.checked { text in
+            guard !text.isEmpty else { return }
+            guard ServerConfig.Listener(address: text).hostAndPort() != nil else {
+                throw badText("empty or host:port", text)
+            }
+        }
+    }
+
     /// Empty (derive from the listener) or an absolute http(s) URL.
     static var optionalHTTPURL: ValueKind {
         string.checked { text in

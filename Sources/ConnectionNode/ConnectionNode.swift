@@ -10,33 +10,37 @@ import WebSocket
 /// sessions, with one registry of connected UAIDs. Delivers updates the endpoint accepted.
 public final class ConnectionNode: UpdateDelivery, @unchecked Sendable {
     public struct Dependencies: Sendable {
-        public var config: ServerConfig
+        /// The config and token keys in force; SIGHUP may replace them.
+        public var live: LiveConfig
         public var store: any Store
-        public var tokens: EndpointTokenCodec
         public var version: String
         public var logger: Logger
 
-        public init(config: ServerConfig, store: any Store, tokens: EndpointTokenCodec, version: String, logger: Logger) {
-            self.config = config
+        public init(live: LiveConfig, store: any Store, version: String, logger: Logger) {
+            self.live = live
             self.store = store
-            self.tokens = tokens
             self.version = version
             self.logger = logger
         }
+
+        public var config: ServerConfig { live.config }
     }
 
     let dependencies: Dependencies
-    let engine: SessionEngine
     let registry = Registry()
     private(set) var workers: [NodeWorker] = []
+
+    /// The protocol rules with the limits in force now.
+    var engine: SessionEngine {
+        let config = dependencies.config
+        return SessionEngine(settings: .init(maxChannels: config.general.maxChannels,
+                                             minPingInterval: config.websocket.clientMinPingInterval))
+    }
 
     /// Binds the listener (once per worker, SO_REUSEPORT). Nothing runs until `start()`.
     public init(_ dependencies: Dependencies) throws {
         self.dependencies = dependencies
         let config = dependencies.config
-        engine = SessionEngine(settings: .init(
-            maxChannels: config.general.maxChannels,
-            minPingInterval: config.websocket.clientMinPingInterval))
         guard let (host, port) = config.websocket.listener.hostAndPort() else {
             throw ReactorError.badAddress(config.websocket.listener.address)
         }
@@ -62,9 +66,27 @@ public final class ConnectionNode: UpdateDelivery, @unchecked Sendable {
         for worker in workers { worker.reactor.start() }
     }
 
-    /// Closes every connection with 1001 (going away) and stops the reactors.
-    public func stop() {
-        for worker in workers { worker.reactor.stop(closing: .goingAway) }
+    /// Stops accepting, closes every connection with 1001 (going away) so devices reconnect
+    /// elsewhere, and returns once every reactor has ended.
+    public func stop() async {
+        await withTaskGroup(of: Void.self) { group in
+            for worker in workers {
+                group.addTask {
+                    await withCheckedContinuation { continuation in
+                        worker.reactor.stop(closing: .goingAway) { continuation.resume() }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Applies limits that can change while running (after a reload). Origins, ping interval,
+    /// hello timeout and channel limits are read from the live config on use.
+    public func applyLimits(_ config: ServerConfig) {
+        for worker in workers {
+            worker.reactor.updateLimits(maxMessageLen: config.websocket.maxMessageLen,
+                                        handshakeTimeout: config.websocket.handshakeTimeout)
+        }
     }
 
     // MARK: UpdateDelivery
@@ -85,6 +107,7 @@ public final class ConnectionNode: UpdateDelivery, @unchecked Sendable {
     }
 
     func endpointURL(_ uaid: UAID, _ channel: ChannelID) -> String {
-        dependencies.config.endpoint.publicURL + "/update/" + dependencies.tokens.seal(uaid: uaid, channel: channel)
+        let live = dependencies.live.current
+        return live.config.endpoint.publicURL + "/update/" + live.tokens.seal(uaid: uaid, channel: channel)
     }
 }

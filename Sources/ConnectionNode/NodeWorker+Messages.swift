@@ -8,7 +8,9 @@ import WebSocket
 extension NodeWorker {
     func process(_ message: [UInt8], on connection: ConnectionID) {
         let slot = Int(connection.slot)
-        let outcome = node.engine.handle(message, session: &sessions[slot], now: ProcessInfo.processInfo.systemUptime)
+        let engine = node.engine
+        let outcome = engine.handle(message, session: &sessions[slot], now: ProcessInfo.processInfo.systemUptime)
+        count(outcome)
         switch outcome {
         case .nothing:
             break
@@ -20,7 +22,7 @@ extension NodeWorker {
         case .close:
             reactor.close(connection, code: .invalidPayload)
         case .hello(let requested, let count):
-            let maxChannels = node.engine.settings.maxChannels
+            let maxChannels = engine.settings.maxChannels
             perform(on: connection, { [store] in
                 try await HelloResolver.resolve(requested: requested, channelCount: count, maxChannels: maxChannels, store: store)
             }, then: { [self] uaid in completeHello(uaid, on: connection) })
@@ -29,7 +31,7 @@ extension NodeWorker {
             sendPending(uaid, on: connection)
         case .register(let uaid, let channel):
             perform(on: connection, { [store] in
-                try await store.register(uaid, channel: channel, maxChannels: self.node.engine.settings.maxChannels)
+                try await store.register(uaid, channel: channel, maxChannels: engine.settings.maxChannels)
             }, then: { [self] result in
                 switch result {
                 case .registered: reactor.send(Replies.register(channel, endpoint: node.endpointURL(uaid, channel)), to: connection)
@@ -43,9 +45,27 @@ extension NodeWorker {
             // No reply, but held in order with the connection's other store work, so a later
             // hello on this socket never sees an acked update again.
             perform(on: connection, { [store] in
-                for (channel, version) in updates { try await store.ack(uaid, channel: channel, version: version) }
+                for (channel, version) in updates where try await store.ack(uaid, channel: channel, version: version) {
+                    NodeMetrics.notificationsAcked.increment()
+                }
             }, then: { _ in })
         }
+    }
+
+    private func count(_ outcome: SessionEngine.Outcome) {
+        switch outcome {
+        case .reply(Replies.ping): NodeMetrics.pings.increment()
+        case .hello, .repeatHello: NodeMetrics.hellos.increment()
+        case .register: NodeMetrics.registers.increment()
+        case .unregister: NodeMetrics.unregisters.increment()
+        case .ack: NodeMetrics.acks.increment()
+        default: break
+        }
+    }
+
+    private func sendNotification(_ updates: [Update], to connection: ConnectionID) {
+        NodeMetrics.notificationsSent.increment(by: Int64(updates.count))
+        reactor.send(Replies.notification(updates), to: connection)
     }
 
     private func completeHello(_ uaid: UAID, on connection: ConnectionID) {
@@ -64,7 +84,7 @@ extension NodeWorker {
     /// accepted in between is delivered live, perhaps twice, but never missed.
     private func sendPending(_ uaid: UAID, on connection: ConnectionID) {
         perform(on: connection, { [store] in try await store.fetchPending(uaid) }, then: { [self] updates in
-            if !updates.isEmpty { reactor.send(Replies.notification(updates), to: connection) }
+            if !updates.isEmpty { sendNotification(updates, to: connection) }
         })
     }
 
@@ -109,6 +129,6 @@ extension NodeWorker {
     func deliver(_ update: Update, to uaid: UAID, on connection: ConnectionID) {
         guard reactor.isCurrent(connection), sessions[Int(connection.slot)].uaid == uaid,
               sessions[Int(connection.slot)].phase == .ready else { return }
-        reactor.send(Replies.notification([update]), to: connection)
+        sendNotification([update], to: connection)
     }
 }

@@ -12,6 +12,10 @@ struct HealthHandler: Sendable {
         .json(.ok, .object([("status", .string("OK"))] + summary))
     }
 
+    func version() -> Response {
+        .json(.ok, .object([("name", .string("simplepush")), ("version", .string(deps.version))]))
+    }
+
     func realStatus() async -> Response {
         let store: JSONValue
         let healthy: Bool

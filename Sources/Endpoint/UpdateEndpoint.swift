@@ -43,6 +43,7 @@ public enum UpdateEndpoint {
 
     static func makeRouter(_ deps: EndpointDependencies) -> Router<BasicRequestContext> {
         let router = Router()
+        router.add(middleware: RequestLogMiddleware<BasicRequestContext>())
         router.add(middleware: JSONErrorMiddleware<BasicRequestContext>(logger: deps.logger))
 
         let update = UpdateHandler(deps: deps)
@@ -63,7 +64,26 @@ public enum UpdateEndpoint {
         // The trie router ignores a trailing slash, so these also answer `/status/` and `/realstatus/`.
         router.get("/status") { _, _ in health.status() }
         router.get("/realstatus") { _, _ in await health.realStatus() }
+        // The names load balancers and monitoring already use for autopush.
+        router.get("/health") { _, _ in await health.realStatus() }
+        router.get("/__heartbeat__") { _, _ in await health.realStatus() }
+        router.get("/__lbheartbeat__") { _, _ in Response.json(.ok, .object([])) }
+        router.get("/__version__") { _, _ in health.version() }
+        router.get("/metrics") { _, _ in metricsResponse(deps) }
         return router
+    }
+
+    static func metricsResponse(_ deps: EndpointDependencies) -> Response {
+        Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                 body: .init(byteBuffer: ByteBuffer(string: deps.metricsText())))
+    }
+
+    /// A listener serving only `GET /metrics`, for `[metrics] addr`.
+    public static func makeMetricsApplication(_ deps: EndpointDependencies, address: String) -> some ApplicationProtocol {
+        let router = Router()
+        router.get("/metrics") { _, _ in metricsResponse(deps) }
+        let bind = bindAddress(for: ServerConfig.Listener(address: address)) ?? .hostname()
+        return Application(router: router, configuration: ApplicationConfiguration(address: bind), logger: deps.logger)
     }
 
     private static func preflightHeaders(cors: Bool) -> HTTPFields {

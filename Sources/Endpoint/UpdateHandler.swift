@@ -13,7 +13,8 @@ struct UpdateHandler: Sendable {
     var bodyLimit: Int { 3 * deps.config.general.maxDataLen + 1024 }
 
     func handle(_ request: Request, token: String) async -> Response {
-        let outcome = await process(request, token: token)
+        let outcome = deps.drain.isDraining ? .shuttingDown : await process(request, token: token)
+        EndpointMetrics.updates(status: outcome.status.code).increment()
         deps.logger.debug(
             "update request",
             metadata: ["status": "\(outcome.status.code)", "outcome": "\(outcome.name)"])

@@ -17,6 +17,8 @@ enum UpdateOutcome: Sendable {
     case dataTooLarge(limit: Int)
     case bodyTooLarge(limit: Int)
     case storeUnavailable
+    /// The server is shutting down; another node (or this one, restarted) takes the update.
+    case shuttingDown
 
     /// Short name for the log line.
     var name: String {
@@ -31,6 +33,7 @@ enum UpdateOutcome: Sendable {
         case .dataTooLarge: return "data-too-large"
         case .bodyTooLarge: return "body-too-large"
         case .storeUnavailable: return "store-unavailable"
+        case .shuttingDown: return "shutting-down"
         }
     }
 
@@ -46,7 +49,7 @@ enum UpdateOutcome: Sendable {
         case .channelGone: return .gone
         case .invalidVersion, .malformedRequest: return .badRequest
         case .dataTooLarge, .bodyTooLarge: return .contentTooLarge
-        case .storeUnavailable: return .serviceUnavailable
+        case .storeUnavailable, .shuttingDown: return .serviceUnavailable
         }
     }
 
@@ -61,12 +64,13 @@ enum UpdateOutcome: Sendable {
         case .dataTooLarge(let limit): return (.payloadTooLarge, "Data exceeds the limit of \(limit) bytes")
         case .bodyTooLarge(let limit): return (.payloadTooLarge, "Request body exceeds the limit of \(limit) bytes")
         case .storeUnavailable: return (nil, "Service temporarily unavailable")
+        case .shuttingDown: return (nil, "Server shutting down")
         }
     }
 
     func response(headers: HTTPFields) -> Response {
         var headers = headers
-        if case .storeUnavailable = self { headers[.retryAfter] = String(UpdateOutcome.retryAfterSeconds) }
+        if status == .serviceUnavailable { headers[.retryAfter] = String(UpdateOutcome.retryAfterSeconds) }
         guard let error else { return .emptyJSON(status, headers: headers) }
         return .jsonError(status, errno: error.errno, message: error.message, headers: headers)
     }

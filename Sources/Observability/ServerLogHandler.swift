@@ -85,7 +85,7 @@ enum LogJSON {
     }
 
     static func encode(_ object: [String: Any]) -> String {
-        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) else {
+        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]) else {
             return #"{"message":"unencodable log line"}"#
         }
         return String(decoding: data, as: UTF8.self)

@@ -7,6 +7,7 @@ public struct ServerConfig: Equatable, Sendable {
     public var endpoint = EndpointSection()
     public var storage = Storage()
     public var logging = Logging()
+    public var metrics = Metrics()
 
     public init() {}
 
@@ -20,6 +21,8 @@ public struct ServerConfig: Equatable, Sendable {
         public var tokenKeys: [String] = []
         /// Used when `tokenKeys` is empty: the key is read from this file, or made and written there.
         public var tokenKeyFile = "simplepush.key"
+        /// On SIGTERM/SIGINT: longest wait for connections to close and stores to flush.
+        public var shutdownGrace = 10.0
         public init() {}
     }
 
@@ -131,11 +134,21 @@ public struct ServerConfig: Equatable, Sendable {
         public enum Level: String, Equatable, Sendable, CaseIterable {
             case trace, debug, info, notice, warning, error, critical
         }
-        public enum Output: String, Equatable, Sendable, CaseIterable {
-            case stdout, stderr
+        public enum Format: String, Equatable, Sendable, CaseIterable {
+            case text, json
         }
         public var level = Level.info
-        public var output = Output.stderr
+        public var format = Format.text
+        /// "stdout", "stderr" or a file path (reopened on SIGUSR1, for logrotate).
+        public var output = "stderr"
+        public init() {}
+    }
+
+    /// `[metrics]`
+    public struct Metrics: Equatable, Sendable {
+        /// `GET /metrics` is always on the endpoint listener; a non-empty address serves it on a
+        /// listener of its own too (host:port).
+        public var address = ""
         public init() {}
     }
 }

@@ -7,6 +7,8 @@ final class Mailbox: @unchecked Sendable {
     let eventFD: Int32
     private let lock = NSLock()
     private var queue: [() -> Void] = []
+    /// When the oldest queued item was posted (monotonic nanoseconds).
+    private var oldestPost: UInt64 = 0
 
     init() throws {
         eventFD = cevent_create()
@@ -18,19 +20,21 @@ final class Mailbox: @unchecked Sendable {
     func post(_ work: @escaping () -> Void) {
         lock.lock()
         let wasEmpty = queue.isEmpty
+        if wasEmpty { oldestPost = DispatchTime.now().uptimeNanoseconds }
         queue.append(work)
         lock.unlock()
         if wasEmpty { _ = cevent_signal(eventFD) }
     }
 
-    /// Takes every queued item; the caller runs them on the reactor thread.
-    func takeAll() -> [() -> Void] {
+    /// Takes every queued item, and when the oldest was posted; the caller runs them on the
+    /// reactor thread.
+    func takeAll() -> (items: [() -> Void], oldestPost: UInt64?) {
         _ = cevent_drain(eventFD)
         lock.lock()
         defer { lock.unlock() }
         let items = queue
         queue.removeAll(keepingCapacity: true)
-        return items
+        return (items, items.isEmpty ? nil : oldestPost)
     }
 }
 

@@ -31,7 +31,7 @@ extension Reactor {
     }
 
     func resumeAcceptingIfPaused() {
-        guard acceptPaused else { return }
+        guard acceptPaused, !stopping else { return }
         acceptPaused = false
         _ = cepoll_modify(epollFD, listenFD, UInt32(CEPOLL_IN), Reactor.listenToken)
     }

@@ -15,6 +15,7 @@ extension Reactor {
             release(slot, notify: true)
             return
         }
+        metrics.bytesIn.increment(by: Int64(count))
         let fresh = UnsafeRawBufferPointer(rebasing: readBuffer[0..<count])
         switch slots[Int(slot)].phase {
         case .closing, .free:
@@ -67,13 +68,16 @@ extension Reactor {
             }
             switch Handshake.validate(head) {
             case .failure(let failure):
+                metrics.handshakesRefused.increment()
                 respondAndClose(slot, Handshake.errorResponse(failure))
                 return bytes.count
             case .success(let key):
                 if let refusal = delegate?.reactor(self, shouldAccept: head) {
+                    metrics.handshakesRefused.increment()
                     respondAndClose(slot, Handshake.errorResponse(refusal))
                     return bytes.count
                 }
+                metrics.handshakesAccepted.increment()
                 write(slot, Handshake.switchingProtocols(key: key))
                 guard slots[Int(slot)].phase == .handshaking else { return bytes.count }
                 slots[Int(slot)].phase = .open

@@ -62,6 +62,7 @@ extension Reactor {
             return
         }
         let written = bytes.withUnsafeBytes { Glibc.write(slots[index].fd, $0.baseAddress, $0.count) }
+        if written > 0 { metrics.bytesOut.increment(by: Int64(written)) }
         if written == bytes.count { return }
         if written < 0 && errno != EAGAIN && errno != EINTR {
             release(slot, notify: true)
@@ -82,6 +83,7 @@ extension Reactor {
             if errno != EAGAIN && errno != EINTR { release(slot, notify: true) }
             return
         }
+        metrics.bytesOut.increment(by: Int64(written))
         if written < pending.count {
             pending.removeFirst(written)
             pendingOutput[slot] = pending

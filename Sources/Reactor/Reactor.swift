@@ -31,7 +31,7 @@ public final class Reactor: @unchecked Sendable {
 
     public let index: Int
     public weak var delegate: ReactorDelegate?
-    let settings: Settings
+    private(set) var settings: Settings
     let listenFD: Int32
     let epollFD: Int32
     let mailbox: Mailbox
@@ -42,10 +42,15 @@ public final class Reactor: @unchecked Sendable {
     var pendingInput: [UInt32: [UInt8]] = [:]
     var pendingOutput: [UInt32: [UInt8]] = [:]
     var assemblers: [UInt32: MessageAssembler] = [:]
-    public internal(set) var openConnections = 0
+    public internal(set) var openConnections = 0 {
+        didSet { metrics.connections.record(openConnections) }
+    }
+    let metrics: ReactorMetrics
     var liveSockets = 0
     var acceptPaused = false
     var running = true
+    var stopping = false
+    var onStopped: (() -> Void)?
     var lastSweep: UInt32 = 0
 
     let readBuffer: UnsafeMutableRawBufferPointer
@@ -55,6 +60,7 @@ public final class Reactor: @unchecked Sendable {
     public init(index: Int, settings: Settings) throws {
         self.index = index
         self.settings = settings
+        metrics = ReactorMetrics(worker: index)
         let fd = csocket_listen(settings.host, Int32(settings.port), Int32(settings.backlog))
         guard fd >= 0 else { throw ReactorError.system("listen on \(settings.host):\(settings.port)", -fd) }
         listenFD = fd
@@ -75,6 +81,14 @@ public final class Reactor: @unchecked Sendable {
     /// The port actually bound (useful when configured as 0).
     public var boundPort: Int { Int(csocket_local_port(listenFD)) }
 
+    /// Changes limits for messages and handshakes from now on. Safe from any thread.
+    public func updateLimits(maxMessageLen: Int, handshakeTimeout: Double) {
+        execute { [self] in
+            settings.maxMessageLen = maxMessageLen
+            settings.handshakeTimeout = handshakeTimeout
+        }
+    }
+
     /// Runs `work` on this reactor's thread. Safe from any thread.
     public func execute(_ work: @escaping () -> Void) { mailbox.post(work) }
 
@@ -85,14 +99,22 @@ public final class Reactor: @unchecked Sendable {
         thread.start()
     }
 
-    /// Stops the loop after closing every connection with `code`.
-    public func stop(closing code: CloseCode = .goingAway) {
+    /// Stops accepting, closes every connection with `code` (each gets its close frame and up to
+    /// `closeLinger` to answer), then ends the loop and calls `done` on the reactor thread.
+    public func stop(closing code: CloseCode = .goingAway, then done: @escaping () -> Void = {}) {
         execute { [self] in
-            for slot in slots.indices where slots[slot].phase != .free {
-                if slots[slot].phase == .open { closeConnection(UInt32(slot), code: code) }
-                release(UInt32(slot), notify: true)
+            guard !stopping else { return }
+            stopping = true
+            onStopped = done
+            _ = cepoll_remove(epollFD, listenFD)
+            shutdown(listenFD, Int32(SHUT_RDWR))
+            for slot in slots.indices {
+                switch slots[slot].phase {
+                case .open: closeConnection(UInt32(slot), code: code)
+                case .handshaking: release(UInt32(slot), notify: false)
+                case .closing, .free: break
+                }
             }
-            running = false
         }
     }
 
@@ -105,7 +127,7 @@ public final class Reactor: @unchecked Sendable {
                 let event = events[i]
                 switch event.token {
                 case Reactor.listenToken: acceptConnections()
-                case Reactor.mailboxToken: for work in mailbox.takeAll() { work() }
+                case Reactor.mailboxToken: runMail()
                 default: handle(event: event.events, id: ConnectionID(token: event.token))
                 }
             }
@@ -114,7 +136,15 @@ public final class Reactor: @unchecked Sendable {
                 lastSweep = now
                 sweepDeadlines(now: now)
             }
+            if stopping && liveSockets == 0 { running = false }
         }
+        onStopped?()
+    }
+
+    private func runMail() {
+        let (items, oldest) = mailbox.takeAll()
+        if let oldest { metrics.lag.recordNanoseconds(Int64(DispatchTime.now().uptimeNanoseconds &- oldest)) }
+        for work in items { work() }
     }
 
     func handle(event: UInt32, id: ConnectionID) {

@@ -33,8 +33,9 @@ struct MemcachedConnection {
         }
         try check(requested, "get")
 
+        // Not freed here: libmemcached frees an allocated result when the fetch loop ends, and
+        // every way out of the loop below is that end.
         guard let result = memcached_result_create(handle, nil) else { throw MemcachedFailure(description: "out of memory") }
-        defer { memcached_result_free(result) }
         var items: [String: CASItem] = [:]
         while true {
             var rc = MEMCACHED_SUCCESS

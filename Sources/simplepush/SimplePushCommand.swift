@@ -37,13 +37,17 @@ struct Serve: AsyncParsableCommand {
         overrides["storage.type"] = storage
         overrides["storage.sqlite.path"] = sqlitePath
         overrides["logging.level"] = logLevel
+        let path = config
+        let load: @Sendable () throws -> ServerConfig = { [overrides] in
+            try ConfigLoader.load(path: path, environment: ProcessInfo.processInfo.environment, overrides: overrides)
+        }
         let settings: ServerConfig
         do {
-            settings = try ConfigLoader.load(path: config, environment: ProcessInfo.processInfo.environment, overrides: overrides)
+            settings = try load()
         } catch let error as ConfigError {
             throw ValidationError(error.description)
         }
-        try await Server.run(settings)
+        try await Server.run(settings, reload: load)
     }
 }
 

@@ -63,7 +63,7 @@ final class ValueKindTests: XCTestCase {
             """)
         XCTAssertEqual(config.storage.type, .memory)
         XCTAssertEqual(config.logging.level, .debug)
-        XCTAssertEqual(config.logging.output, .stdout)
+        XCTAssertEqual(config.logging.output, "stdout")
     }
 
     func testStringsAndAddresses() throws {

@@ -88,7 +88,7 @@ final class MemcachedDaemon: @unchecked Sendable {
         process.standardInput = lifeline
         process.standardOutput = logHandle
         process.standardError = logHandle
-        try process.run()
+        try runWithNoSignalBlocked(process)
 
         let deadline = Date().addingTimeInterval(5)
         while Date() < deadline {
@@ -104,6 +104,18 @@ final class MemcachedDaemon: @unchecked Sendable {
         try? lifeline.fileHandleForWriting.close()
         process.waitUntilExit()
         throw DaemonFailure("memcached did not accept connections on 127.0.0.1:\(port) within 5 s")
+    }
+
+    /// The test runner's threads block most signals and a child inherits the mask of the thread
+    /// that starts it: memcached would then ignore the shell's kill, and the shell would never
+    /// see memcached end.
+    private static func runWithNoSignalBlocked(_ process: Process) throws {
+        var none = sigset_t()
+        var previous = sigset_t()
+        sigemptyset(&none)
+        pthread_sigmask(SIG_SETMASK, &none, &previous)
+        defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
+        try process.run()
     }
 
     /// A port the kernel hands out for port 0, released again for memcached to bind.

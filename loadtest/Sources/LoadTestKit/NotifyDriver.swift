@@ -13,6 +13,8 @@ final class NotifyDriver: ScenarioDriver {
     private var state: [VersionState] = []
     private var answered = 0
     private var deliveredUnreceived = 0
+    /// Set while the HTTP pool is being opened before the measured phase.
+    private var warmingUntil: UInt64?
     private let body: (Int64) -> String
 
     private struct VersionState: OptionSet {
@@ -33,7 +35,8 @@ final class NotifyDriver: ScenarioDriver {
             }
         }
         if targets.isEmpty && !worker.devices.isEmpty { worker.report.count(error: "notify: no registered channel to send to") }
-        worker.markReady(now: now)
+        worker.updates.preconnect()
+        warmingUntil = now + MonotonicClock.nanoseconds(worker.plan.setupTimeout)
     }
 
     func start(now: UInt64) {
@@ -49,6 +52,10 @@ final class NotifyDriver: ScenarioDriver {
     var wantsPromptTicks: Bool { schedule != nil && drainUntil == .max }
 
     func tick(now: UInt64) {
+        if let until = warmingUntil, !worker.updates.isConnecting || now >= until {
+            warmingUntil = nil
+            worker.markReady(now: now)
+        }
         guard let schedule else { return }
         if drainUntil == .max {
             if now < sendUntil && sentAt.count < worker.share.maxCount {

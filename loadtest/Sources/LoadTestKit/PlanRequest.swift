@@ -8,6 +8,9 @@ public struct PlanRequest: Equatable, Sendable {
     public static let maxChannels = 1000
     public static let maxDataSize = 65_536
     public static let maxProcs = 64
+    /// Automatic spreading puts at most this many connections on one source address: the
+    /// kernel's search for a free local port gets slower as an address's ports fill up.
+    static let clientsPerSourceAddress = 5000
     /// Descriptors a worker keeps for itself: epoll, control, standard streams, HTTP connections.
     static let reservedFiles = 64
 
@@ -112,11 +115,12 @@ public struct PlanRequest: Equatable, Sendable {
             }
             return 0
         }
-        let count = sourceAddresses ?? (clients + usablePorts - 1) / usablePorts
+        let perAddress = min(usablePorts, Self.clientsPerSourceAddress)
+        let count = sourceAddresses ?? min(250, (clients + perAddress - 1) / perAddress)
         _ = try Self.check("--source-addresses", count, in: 0 ... 250)
-        let perAddress = count == 0 ? clients : (clients + count - 1) / count
-        if perAddress > usablePorts {
-            throw LoadTestError.invalidArgument("\(perAddress) connections per source address exceed the \(usablePorts) usable local ports; raise --source-addresses")
+        let load = count == 0 ? clients : (clients + count - 1) / count
+        if load > usablePorts {
+            throw LoadTestError.invalidArgument("\(load) connections per source address exceed the \(usablePorts) usable local ports; raise --source-addresses")
         }
         return count
     }

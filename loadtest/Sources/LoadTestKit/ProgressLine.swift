@@ -35,7 +35,7 @@ public enum ProgressLine {
     public static func text(_ report: WorkerReport, previous: WorkerReport?, interval: Double, elapsed: Double, plan: LoadPlan) -> String {
         let counters = report.counters
         let settingUp = report.phase < .running
-        let histogram = settingUp ? report.setupLatency : report.latency
+        let histogram = settingUp || plan.scenario == .connect ? report.setupLatency : report.latency
         let measure: (LoadCounters) -> Int
         let unit: String
         if settingUp {

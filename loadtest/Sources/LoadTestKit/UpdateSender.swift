@@ -20,6 +20,7 @@ final class UpdateSender {
         var current: Put?
         var outbox: [UInt8] = []
         var inbox: [UInt8] = []
+        var isIdle = false
         init(index: Int) { self.index = index }
     }
 
@@ -54,6 +55,7 @@ final class UpdateSender {
         let connection: Connection
         if let free = idle.popLast() {
             connection = connections[free]
+            connection.isIdle = false
         } else if connections.count < maxConnections {
             connection = Connection(index: connections.count)
             connections.append(connection)
@@ -70,6 +72,27 @@ final class UpdateSender {
             flush(connection, now: now)
         }
         return true
+    }
+
+    /// Opens the whole pool ahead of the measured phase, so the first PUTs do not pay for TCP
+    /// and server-side connection set-up.
+    func preconnect() {
+        guard let destination else { return }
+        while connections.count < maxConnections {
+            let connection = Connection(index: connections.count)
+            connections.append(connection)
+            makeIdle(connection)
+            open(connection, to: destination)
+        }
+    }
+
+    /// True while a pool connection is still being established.
+    var isConnecting: Bool { connections.contains { $0.connecting } }
+
+    private func makeIdle(_ connection: Connection) {
+        guard !connection.isIdle else { return }
+        connection.isIdle = true
+        idle.append(connection.index)
     }
 
     private func open(_ connection: Connection, to destination: LoadTarget) {
@@ -107,7 +130,12 @@ final class UpdateSender {
     }
 
     private func flush(_ connection: Connection, now: UInt64) {
-        guard !connection.connecting, !connection.outbox.isEmpty else { return }
+        guard !connection.connecting else { return }
+        guard !connection.outbox.isEmpty else {
+            // Connected with nothing to send (pre-opened): stop asking for writability.
+            _ = cepoll_modify(epoll, connection.fd, UInt32(CEPOLL_IN) | UInt32(CEPOLL_RDHUP), tokenBit | UInt64(connection.index))
+            return
+        }
         let written = connection.outbox.withUnsafeBytes { ClientSocket.write(connection.fd, $0) }
         if written < 0 {
             abandon(connection, "put: write: \(ErrnoName.of(Int32(-written)))", now: now)
@@ -152,12 +180,8 @@ final class UpdateSender {
                 return
             }
             connection.current = nil
-            if keepAlive {
-                idle.append(connection.index)
-            } else {
-                closeSocket(connection)
-                idle.append(connection.index)
-            }
+            if !keepAlive { closeSocket(connection) }
+            makeIdle(connection)
             if status != 200 && status != 202 { onError("put: HTTP \(status)") }
             onAnswer(put, status, now)
         }
@@ -170,7 +194,7 @@ final class UpdateSender {
         connection.current = nil
         connection.inbox = []
         connection.outbox = []
-        idle.append(connection.index)
+        makeIdle(connection)
         if let error { onError(error) }
         if let put { onAnswer(put, nil, now) }
     }

@@ -1,0 +1,64 @@
+import ConfigLoader
+import ConnectionNode
+import Logging
+import PushCore
+
+/// Applies a re-read config while running. Limits, origins, channel and data caps, CORS, the
+/// public URL, token keys and the log level change live; listeners, workers, storage, log format
+/// and output, metrics listener and shutdown grace keep their start-up values until a restart,
+/// and each such change is named in the log.
+struct Reloader: Sendable {
+    let live: LiveConfig
+    let node: ConnectionNode
+    let logs: LogSetup
+    let logger: Logger
+    let load: @Sendable () throws -> ServerConfig
+
+    func reload() {
+        let old = live.current
+        let fresh: ServerConfig
+        let tokens: EndpointTokenCodec
+        do {
+            fresh = try load()
+            tokens = fresh.general.tokenKeys == old.config.general.tokenKeys
+                && fresh.general.tokenKeyFile == old.config.general.tokenKeyFile
+                ? old.tokens : try EndpointTokenCodec(encodedKeys: TokenKeys.load(fresh.general))
+        } catch {
+            logger.error("reload failed, keeping the running config", metadata: ["error": "\(error)"])
+            return
+        }
+        let applied = Reloader.merge(live: fresh, into: old.config)
+        let changed = Reloader.changedKeys(old.config, fresh)
+        let pending = Reloader.changedKeys(applied, fresh)
+        live.replace(applied, tokens: tokens)
+        node.applyLimits(applied)
+        logs.level.value = Logger.Level(applied.logging.level)
+        logger.notice("config reloaded", metadata: ["changed": "\(changed.subtracting(pending).sorted())"])
+        if !pending.isEmpty {
+            logger.warning("config changes that need a restart", metadata: ["keys": "\(pending.sorted())"])
+        }
+    }
+
+    /// `running` with the keys that can change live taken from `fresh`.
+    static func merge(live fresh: ServerConfig, into running: ServerConfig) -> ServerConfig {
+        var result = running
+        result.general.maxDataLen = fresh.general.maxDataLen
+        result.general.maxChannels = fresh.general.maxChannels
+        result.general.tokenKeys = fresh.general.tokenKeys
+        result.general.tokenKeyFile = fresh.general.tokenKeyFile
+        result.websocket.origins = fresh.websocket.origins
+        result.websocket.maxMessageLen = fresh.websocket.maxMessageLen
+        result.websocket.clientHelloTimeout = fresh.websocket.clientHelloTimeout
+        result.websocket.clientMinPingInterval = fresh.websocket.clientMinPingInterval
+        result.websocket.handshakeTimeout = fresh.websocket.handshakeTimeout
+        result.endpoint.url = fresh.endpoint.url
+        result.endpoint.enableCORS = fresh.endpoint.enableCORS
+        result.logging.level = fresh.logging.level
+        return result
+    }
+
+    static func changedKeys(_ a: ServerConfig, _ b: ServerConfig) -> Set<String> {
+        let before = Dictionary(uniqueKeysWithValues: ConfigLoader.describe(a).map { ($0.key, $0.value) })
+        return Set(ConfigLoader.describe(b).filter { before[$0.key] != $0.value }.map(\.key))
+    }
+}

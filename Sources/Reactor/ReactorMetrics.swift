@@ -1,0 +1,23 @@
+import CoreMetrics
+
+/// One reactor's metrics, labelled by worker (names and meanings in METRICS.md). Created with the
+/// reactor, after the process installed its metrics backend.
+struct ReactorMetrics {
+    let connections: Gauge
+    let handshakesAccepted: Counter
+    let handshakesRefused: Counter
+    let bytesIn: Counter
+    let bytesOut: Counter
+    /// How long work posted to the mailbox (deliveries, store results) waited for the loop.
+    let lag: Timer
+
+    init(worker: Int) {
+        let labels = [("worker", String(worker))]
+        connections = Gauge(label: "simplepush_connections", dimensions: labels)
+        handshakesAccepted = Counter(label: "simplepush_handshakes_total", dimensions: labels + [("result", "accepted")])
+        handshakesRefused = Counter(label: "simplepush_handshakes_total", dimensions: labels + [("result", "refused")])
+        bytesIn = Counter(label: "simplepush_bytes_in_total", dimensions: labels)
+        bytesOut = Counter(label: "simplepush_bytes_out_total", dimensions: labels)
+        lag = Timer(label: "simplepush_reactor_lag_seconds", dimensions: labels)
+    }
+}
