@@ -131,10 +131,10 @@ run notify-full notify-full notify --url "$URL" --clients 1000 --channels 1 --ra
 
 # Stored delivery: PUT while offline, reconnect, drain. Memory store, then the SQLite default.
 start_servers 1 0 memory
-run stored stored-memory stored --url "$URL" --clients 5000 --channels 2 --rate 20000 --connect-rate 10000 --duration 30
+run "stored,note:memory store" stored-memory stored --url "$URL" --clients 5000 --channels 2 --rate 20000 --connect-rate 10000 --duration 30
 rm -f "$WORK"/push.sqlite*
 start_servers 1 0 sqlite
-run stored stored-sqlite stored --url "$URL" --clients 5000 --channels 2 --rate 20000 --connect-rate 10000 --duration 30
+run "stored,note:SQLite store" stored-sqlite stored --url "$URL" --clients 5000 --channels 2 --rate 20000 --connect-rate 10000 --duration 30
 
 # Reconnect storm with UAIDs.
 start_servers 1 0 memory

@@ -21,7 +21,7 @@ final class ErrorReportingTests: XCTestCase {
     func testUnknownSection() {
         XCTAssertEqual(loadError("[storage]\ntype = \"memory\"\n\n[storage.redis]\nhost = \"x\""),
                        "config.toml:4: unknown section [storage.redis]")
-        XCTAssertEqual(loadError("[metrics]"), "config.toml:1: unknown section [metrics]")
+        XCTAssertEqual(loadError("[statsd]"), "config.toml:1: unknown section [statsd]")
     }
 
     func testWrongTypeNamesLine() {
@@ -66,7 +66,7 @@ final class ErrorReportingTests: XCTestCase {
         XCTAssertEqual(loadError("[logging]\nlevel = \"loud\""),
                        "config.toml:2: \"logging.level\" must be one of \"trace\", \"debug\", \"info\", \"notice\", \"warning\", \"error\", \"critical\", got \"loud\"")
         XCTAssertEqual(loadError("[storage]\ntype = \"redis\""),
-                       "config.toml:2: \"storage.type\" must be one of \"sqlite\", \"memory\", got \"redis\"")
+                       "config.toml:2: \"storage.type\" must be one of \"sqlite\", \"memory\", \"memcache\", got \"redis\"")
     }
 
     func testBadStrings() {

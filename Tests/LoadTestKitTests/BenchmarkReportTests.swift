@@ -35,7 +35,7 @@ final class BenchmarkReportTests: XCTestCase {
             BenchmarkEntry(tags: ["idle", "rate"], summary: try summary(.connect, ready: 15_360, bytesPerConnection: 400), servers: "1 × server", command: "loadtest connect --clients 15360"),
             BenchmarkEntry(tags: ["notify-max"], summary: try summary(.notify, throughput: 30_000), servers: "s", command: "loadtest notify --rate 200000"),
             BenchmarkEntry(tags: ["notify-half"], summary: try summary(.notify, throughput: 15_000, p99Microseconds: 4_000), servers: "s", command: "loadtest notify --rate 15000"),
-            BenchmarkEntry(tags: ["stored"], summary: try summary(.stored, throughput: 8_000, errors: ["drain: stored update never arrived": 3]), servers: "s", command: "loadtest stored"),
+            BenchmarkEntry(tags: ["stored", "note:SQLite store"], summary: try summary(.stored, throughput: 8_000, errors: ["drain: stored update never arrived": 3]), servers: "s", command: "loadtest stored"),
         ]
         let text = BenchmarkReport.markdown(entries, machine: "2 cores", date: "2030-01-01")
         XCTAssertTrue(text.contains("| Server memory per idle connection | ≤ 256 B | 1,024 conns: 200 B; 15,360 conns: 400 B | **no** |"), text)
@@ -43,6 +43,8 @@ final class BenchmarkReportTests: XCTestCase {
         XCTAssertTrue(text.contains("| Notifications/s end to end | ≥ 50,000/s | 30,000/s | **no** |"), text)
         XCTAssertTrue(text.contains("| p99 PUT → notification at half the max rate | < 10 ms | 4.00 ms at 15,000/s | yes |"), text)
         XCTAssertTrue(text.contains("3 (drain: stored update never arrived: 3)"), text)
+        XCTAssertTrue(text.contains("| stored: reconnect → all stored updates (SQLite store) |"), text)
+        XCTAssertTrue(text.contains("| 2 | 15,360 | 1 | 1 | 10,000 → 16,000 KiB | 400 B | 15,360 |"), text)
         for (index, entry) in entries.enumerated() {
             XCTAssertTrue(text.contains("\(index + 1). Server: \(entry.servers)"), "command \(index + 1) listed")
             XCTAssertTrue(text.contains("`\(entry.command)`"))

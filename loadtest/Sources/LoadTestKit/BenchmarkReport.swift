@@ -3,7 +3,8 @@ import Foundation
 /// One run of the standard benchmark set, as listed by the bench script.
 public struct BenchmarkEntry: Equatable, Sendable {
     /// What the run measures: any of `idle` (memory per connection), `rate` (connects/s),
-    /// `notify-max`, `notify-half`, `notify-full`, `stored`, `churn`.
+    /// `notify-max`, `notify-half`, `notify-full`, `stored`, `churn`; `note:<text>` adds a remark
+    /// to the run's row.
     public var tags: Set<String>
     public var summary: RunSummary
     /// How the server was started, e.g. "6 × simplepush serve … (SIMPLEPUSH_WEBSOCKET_WORKERS=1)".
@@ -17,6 +18,13 @@ public struct BenchmarkEntry: Equatable, Sendable {
         self.servers = servers
         self.command = command
     }
+
+    /// The `note:` tag's text, shown with the row.
+    public var note: String? {
+        tags.first { $0.hasPrefix("note:") }.map { String($0.dropFirst("note:".count)) }
+    }
+
+    func label(_ base: String) -> String { note.map { "\(base) (\($0))" } ?? base }
 }
 
 /// Renders the generated part of BENCHMARKS.md and puts it between its markers.
@@ -99,13 +107,14 @@ public enum BenchmarkReport {
         let runs = entries.enumerated().filter { $0.element.summary.scenario == .connect }
         guard !runs.isEmpty else { return [] }
         var rows = ["", "#### Idle connections", "",
-                    "| # | Connections | Load processes | Server RSS before → after | Per connection | Connects/s | Set-up p50 / p99 | Errors |",
-                    "|---|---|---|---|---|---|---|---|"]
+                    "| # | Connections | Server processes | Load processes | Server RSS before → after | Per connection | Connects/s | Set-up p50 / p99 | Errors |",
+                    "|---|---|---|---|---|---|---|---|---|"]
         for (index, entry) in runs {
             let summary = entry.summary
             let memory = summary.serverMemory.map { "\(grouped(Double($0.totalBeforeKiB))) → \(grouped(Double($0.totalAfterKiB))) KiB" } ?? "–"
             let perConnection = summary.serverMemory?.bytesPerConnection.map { "\(grouped($0)) B" } ?? "–"
-            rows.append("| \(index + 1) | \(grouped(Double(summary.counters.ready))) | \(summary.plan.procs) | \(memory) | \(perConnection) | \(grouped(summary.connectsPerSecond)) | \(milliseconds(summary.setupLatency.p50)) / \(milliseconds(summary.setupLatency.p99)) | \(errors(summary)) |")
+            let servers = summary.serverMemory.map { String($0.pids.count) } ?? "–"
+            rows.append("| \(index + 1) | \(grouped(Double(summary.counters.ready))) | \(servers) | \(summary.plan.procs) | \(memory) | \(perConnection) | \(grouped(summary.connectsPerSecond)) | \(milliseconds(summary.setupLatency.p50)) / \(milliseconds(summary.setupLatency.p99)) | \(errors(summary)) |")
         }
         return rows
     }
@@ -120,7 +129,7 @@ public enum BenchmarkReport {
             let summary = entry.summary
             let label = entry.tags.contains("notify-half") ? "50% of max" : entry.tags.contains("notify-full") ? "100% of max"
                 : entry.tags.contains("notify-max") ? "find max" : "notify"
-            rows.append("| \(index + 1) | \(label) | \(grouped(Double(summary.counters.ready))) × \(summary.plan.channels) | \(grouped(summary.plan.rate)) → \(grouped(summary.putsPerSecond)) | \(grouped(summary.throughputPerSecond)) | \(milliseconds(summary.latency.p50)) | \(milliseconds(summary.latency.p99)) | \(milliseconds(summary.latency.p999)) | \(errors(summary)) |")
+            rows.append("| \(index + 1) | \(entry.label(label)) | \(grouped(Double(summary.counters.ready))) × \(summary.plan.channels) | \(grouped(summary.plan.rate)) → \(grouped(summary.putsPerSecond)) | \(grouped(summary.throughputPerSecond)) | \(milliseconds(summary.latency.p50)) | \(milliseconds(summary.latency.p99)) | \(milliseconds(summary.latency.p999)) | \(errors(summary)) |")
         }
         return rows
     }
@@ -136,7 +145,7 @@ public enum BenchmarkReport {
                 ? "\(grouped(summary.throughputPerSecond)) stored updates drained/s"
                 : "\(grouped(summary.throughputPerSecond)) reconnects/s"
             let what = summary.scenario == .stored ? "stored: reconnect → all stored updates" : "churn: reconnect → hello"
-            rows.append("| \(index + 1) | \(what) | \(grouped(Double(summary.counters.ready))) × \(summary.plan.channels) | \(rate) | \(milliseconds(summary.latency.p50)) / \(milliseconds(summary.latency.p99)) | \(errors(summary)) |")
+            rows.append("| \(index + 1) | \(entry.label(what)) | \(grouped(Double(summary.counters.ready))) × \(summary.plan.channels) | \(rate) | \(milliseconds(summary.latency.p50)) / \(milliseconds(summary.latency.p99)) | \(errors(summary)) |")
         }
         return rows
     }
