@@ -1,6 +1,7 @@
 import Foundation
 import PushCore
 import Store
+import StoreMemcached
 import XCTest
 
 /// Store operations per second on this machine, for BENCHMARKS.md: save-update, fetch-pending
@@ -16,7 +17,13 @@ final class StoreBenchmarkTests: XCTestCase {
         try XCTSkipUnless(ProcessInfo.processInfo.environment["SIMPLEPUSH_BENCH"] == "1",
                           "set SIMPLEPUSH_BENCH=1 to measure store throughput")
         var lines = ["| Store | In flight | save-update/s | fetch-pending/s | ack/s |", "|---|---|---|---|---|"]
-        for backend in [StoreBackend.sqlite, .memcached] {
+        // memcached with the server's default pool size, not the smaller one the other tests use.
+        let memcached = StoreBackend(name: "memcached") {
+            var settings = try MemcachedDaemon.shared.get().settings()
+            settings.poolSize = ServerConfig.Storage.Memcache().poolSize
+            return (store: try MemcachedStore(settings), cleanUp: {})
+        }
+        for backend in [StoreBackend.sqlite, memcached] {
             for concurrency in concurrencies {
                 let (store, cleanUp) = try await backend.open()
                 let rates = try await measure(store, concurrency: concurrency)
