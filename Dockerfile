@@ -6,6 +6,7 @@ WORKDIR /src
 COPY Package.swift ./
 COPY Sources ./Sources
 COPY Tests ./Tests
+COPY loadtest ./loadtest
 RUN swift build -c release --product simplepush --static-swift-stdlib \
     && cp .build/release/simplepush /usr/local/bin/simplepush
 

@@ -21,11 +21,14 @@ extension NodeWorker {
             reactor.close(connection, code: .policyViolation)
         case .close:
             reactor.close(connection, code: .invalidPayload)
+        case .hello(nil, _):
+            // A device without a UAID gets a new one: nothing to ask the store, nothing pending.
+            completeHello(UAID.random(), isNew: true, on: connection)
         case .hello(let requested, let count):
             let maxChannels = engine.settings.maxChannels
             perform(on: connection, { [store] in
                 try await HelloResolver.resolve(requested: requested, channelCount: count, maxChannels: maxChannels, store: store)
-            }, then: { [self] uaid in completeHello(uaid, on: connection) })
+            }, then: { [self] uaid in completeHello(uaid, isNew: uaid != requested, on: connection) })
         case .repeatHello(let uaid):
             reactor.send(Replies.hello(uaid), to: connection)
             sendPending(uaid, on: connection)
@@ -68,7 +71,7 @@ extension NodeWorker {
         reactor.send(Replies.notification(updates), to: connection)
     }
 
-    private func completeHello(_ uaid: UAID, on connection: ConnectionID) {
+    private func completeHello(_ uaid: UAID, isNew: Bool, on connection: ConnectionID) {
         let slot = Int(connection.slot)
         sessions[slot].uaid = uaid
         sessions[slot].phase = .ready
@@ -77,7 +80,7 @@ extension NodeWorker {
             node.closeSuperseded(previous)
         }
         reactor.send(Replies.hello(uaid), to: connection)
-        sendPending(uaid, on: connection)
+        if !isNew { sendPending(uaid, on: connection) }
     }
 
     /// Pending updates go out after the hello reply and after the UAID is claimed, so an update

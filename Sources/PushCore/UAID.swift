@@ -17,11 +17,13 @@ public struct UAID: Hashable, Sendable, CustomStringConvertible {
         self.init(high: high, low: low)
     }
 
-    /// A new random id (UUID version 4 bits).
+    /// A new random id (UUID version 4 bits). From the system's CSPRNG: whoever knows a UAID
+    /// can take over its device's notifications, so UAIDs must not be guessable.
     public static func random() -> UAID {
         var rng = SystemRandomNumberGenerator()
-        let high = (rng.next() & ~UInt64(0xF000)) | 0x4000
-        let low = (rng.next() & ~(UInt64(0xC) << 60)) | (UInt64(0x8) << 60)
+        let words = (rng.next(), rng.next())
+        let high = (words.0 & ~UInt64(0xF000)) | 0x4000
+        let low = (words.1 & ~(UInt64(0xC) << 60)) | (UInt64(0x8) << 60)
         return UAID(high: high, low: low)
     }
 
