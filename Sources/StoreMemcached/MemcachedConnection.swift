@@ -107,9 +107,18 @@ struct MemcachedConnection {
     }
 
     private func failure(_ rc: memcached_return_t, _ what: String) -> MemcachedFailure {
-        let message = memcached_last_error_message(handle).map { String(cString: $0) } ?? ""
+        let message = memcached_last_error_message(handle).map { Self.readable(String(cString: $0)) } ?? ""
         let fallback = memcached_strerror(handle, rc).map { String(cString: $0) } ?? "error \(rc.rawValue)"
         return MemcachedFailure(description: "\(what) failed: \(message.isEmpty ? fallback : message)")
+    }
+
+    /// libmemcached's message without the handle's address in front and its source location at
+    /// the end: `CONNECTION FAILURE(Connection refused), host: 127.0.0.1:11211`.
+    private static func readable(_ message: String) -> String {
+        var text = Substring(message)
+        if text.hasPrefix("(0x"), let close = text.firstIndex(of: ")") { text = text[text.index(after: close)...] }
+        if let location = text.range(of: " -> ") { text = text[..<location.lowerBound] }
+        return text.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ")
     }
 
     private func withBytes<R>(

@@ -1,13 +1,13 @@
-// Key layout, with P the configured prefix and U the UAID as 32 hex characters:
+// Key layout, with {P} the configured prefix and {U} the UAID as 32 hex characters:
 //
-//   P U              the device: one `<registration> <channel id>` line per registered channel
-//                    (DeviceRecord). It exists while the device does; it never expires.
-//   P U.<channel id> the channel: state, registration, newest version, data (ChannelRecord).
-//                    It expires by state: timeout_live while an update waits for its ack,
-//                    timeout_reg once nothing waits, timeout_del after an unregister.
-//   P status_<id>_N  short-lived keys written and read back by the health check.
+//   {P}{U}               the device: one `<registration> <channel id>` line per registered
+//                        channel (DeviceRecord). It exists while the device does; no expiry.
+//   {P}{U}.{channel id}  the channel: state, registration, newest version, data (ChannelRecord).
+//                        It expires by state: timeout_live while an update waits for its ack,
+//                        timeout_reg once nothing waits, timeout_del after an unregister.
+//   {P}status_{id}_{n}   short-lived keys the health check writes and reads back.
 //
-// Every key of a device is hashed by `P U`, so a device lives on one server and a multi-get of
+// Every key of a device is hashed by `{P}{U}`, so a device lives on one server and a multi-get of
 // its channels is one round trip. The device item decides which channels are registered: a
 // channel item counts only while its registration id is the one the device item lists, so one
 // left from an earlier registration is ignored, never mistaken for the current one.

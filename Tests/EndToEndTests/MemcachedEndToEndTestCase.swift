@@ -21,7 +21,7 @@ final class MemcachedBackedServer {
         let ports = try TCPConnection.freePorts(2)
         (webSocketPort, endpointPort) = (ports[0], ports[1])
         logFile = directory.appendingPathComponent("server-\(webSocketPort).log")
-        FileManager.default.createFile(atPath: logFile.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: logFile.path, contents: nil)
         let log = try FileHandle(forWritingTo: logFile)
         defer { try? log.close() }
 

@@ -57,7 +57,7 @@ final class MemcachedProcess {
 
     private static func launch(port: Int) throws -> (Process, Pipe) {
         let log = FileManager.default.temporaryDirectory.appendingPathComponent("memcached-\(port)-\(UUID().uuidString).log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         defer { try? FileManager.default.removeItem(at: log) }
         let logHandle = try FileHandle(forWritingTo: log)
         defer { try? logHandle.close() }
