@@ -16,7 +16,11 @@ build: deps
 # Installs what is missing, builds everything once, then runs every test.
 test: deps
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	$(SWIFT) test --skip-build --disable-swift-testing
+
+# Release build, then the standard load-test set; rewrites the figures in BENCHMARKS.md.
+bench: deps
+	bash loadtest/bench.sh
 
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \

@@ -45,7 +45,7 @@ enum KnownKeys {
                   "Where pending updates are kept: sqlite, memory or memcache."),
         ConfigKey("storage.sqlite.path", .nonEmptyString, \.storage.sqlitePath,
                   "SQLite database file."),
-        ConfigKey("storage.memcache.server", .stringList, \.storage.memcache.servers,
+        ConfigKey("storage.memcache.server", .memcacheServers, \.storage.memcache.servers,
                   "memcached servers, host:port; keys are spread over them by consistent hashing."),
         ConfigKey("storage.memcache.recv_timeout", .duration, \.storage.memcache.recvTimeout,
                   "Longest wait for a memcached answer."),
@@ -63,7 +63,7 @@ enum KnownKeys {
                   "Lifetime of a channel record with nothing waiting (its newest acked version)."),
         ConfigKey("storage.memcache.timeout_del", .duration, \.storage.memcache.timeoutDel,
                   "Lifetime of the marker an unregistered channel leaves."),
-        ConfigKey("storage.memcache.prefix", .string, \.storage.memcache.prefix,
+        ConfigKey("storage.memcache.prefix", .memcachePrefix, \.storage.memcache.prefix,
                   "Put before every memcached key, so deployments can share servers."),
 
         ConfigKey("logging.level", .choice, \.logging.level,

@@ -138,6 +138,15 @@ extension ValueKind where Value == String {
         }
     }
 
+    /// A key prefix memcached accepts.
+    static var memcachePrefix: ValueKind {
+        string.checked { prefix in
+            if let problem = ServerConfig.Storage.Memcache.problem(withPrefix: prefix) {
+                throw ValueProblem(message: problem)
+            }
+        }
+    }
+
     /// A listen address in the forms `ServerConfig.Listener` accepts.
     static var address: ValueKind {
         string.checked { text in
@@ -189,6 +198,16 @@ extension ValueKind where Value == [String] {
                     .filter { !$0.isEmpty }
             },
             format: { $0.joined(separator: ",") })
+    }
+
+    /// memcached servers: at least one, each host, host:port or [v6]:port.
+    static var memcacheServers: ValueKind {
+        stringList.checked { servers in
+            guard !servers.isEmpty else { throw ValueProblem(message: "must name at least one server") }
+            for server in servers where ServerConfig.Storage.Memcache.parseServer(server) == nil {
+                throw ValueProblem(message: "entry \(quoted(server)) must be host:port")
+            }
+        }
     }
 
     /// Endpoint token keys: each 32 bytes of base64url. Messages never repeat a key.

@@ -92,3 +92,18 @@ final class ErrorReportingTests: XCTestCase {
         XCTAssertEqual(message, "config.toml:2: unknown key \"websocket.zzz\"\nconfig.toml:3: unknown key \"websocket.aaa\"")
     }
 }
+
+final class MemcacheKeyTests: XCTestCase {
+    func testBadMemcachedServersAndPrefixesAreRefusedAtLoad() {
+        XCTAssertThrowsError(try ConfigLoader.load(tomlText: "[storage.memcache]\nserver = []", fileName: "c.toml",
+                                                   environment: [:], overrides: [:]))
+        XCTAssertThrowsError(try ConfigLoader.load(tomlText: "[storage.memcache]\nserver = [\"a:b:c\"]", fileName: "c.toml",
+                                                   environment: [:], overrides: [:])) { error in
+            XCTAssertTrue("\(error)".contains("storage.memcache.server"), "\(error)")
+        }
+        XCTAssertThrowsError(try ConfigLoader.load(tomlText: "[storage.memcache]\nprefix = \"a b\"", fileName: "c.toml",
+                                                   environment: [:], overrides: [:]))
+        XCTAssertNoThrow(try ConfigLoader.load(tomlText: "[storage.memcache]\nserver = [\"10.0.0.1:11211\", \"cache\"]\nprefix = \"p:\"",
+                                               fileName: "c.toml", environment: [:], overrides: [:]))
+    }
+}
