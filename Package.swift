@@ -107,14 +107,17 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], path: "loadtest/Sources/loadtest"),
 
+        // Starts a real memcached for the store and end-to-end tests.
+        .target(name: "MemcachedTestSupport", path: "Tests/Support/MemcachedTestSupport"),
+
         .testTarget(name: "WebSocketTests", dependencies: ["WebSocket"]),
         .testTarget(name: "ConfigLoaderTests", dependencies: ["ConfigLoader", "PushCore"]),
         .testTarget(name: "SimplePushTests", dependencies: ["SimplePush", "PushCore", "Store", "StoreMemory"]),
         .testTarget(name: "StoreTests", dependencies: [
-            "Store", "StoreMemory", "StoreSQLite", "StoreMemcached", "PushCore",
+            "Store", "StoreMemory", "StoreSQLite", "StoreMemcached", "PushCore", "MemcachedTestSupport",
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
-        .testTarget(name: "EndToEndTests", dependencies: ["WebSocket", "PushCore"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["WebSocket", "PushCore", "MemcachedTestSupport"]),
         .testTarget(name: "LoadTestKitTests", dependencies: ["LoadTestKit"]),
     ],
     swiftLanguageModes: [.v5]
