@@ -8,11 +8,11 @@ final class OperationsLoggingTests: EndToEndTestCase {
         let directory = try makeScratchDirectory()
         let logFile = directory.appendingPathComponent("simplepush.json.log")
         // The most verbose level, so no line that could carry a secret is filtered out.
-        let server = try startOperatedServer(directory: directory, environment: [
+        let server = try startServer(.operated(), environment: [
             "SIMPLEPUSH_LOGGING_FORMAT": "json",
             "SIMPLEPUSH_LOGGING_OUTPUT": logFile.path,
             "SIMPLEPUSH_LOGGING_LEVEL": "trace",
-        ])
+        ], directory: directory)
         let client = try server.connect()
         _ = try client.hello()
         let channelID = newChannelID()
@@ -57,10 +57,10 @@ final class OperationsLoggingTests: EndToEndTestCase {
         let directory = try makeScratchDirectory()
         let logFile = directory.appendingPathComponent("simplepush.log")
         let moved = directory.appendingPathComponent("simplepush.log.1")
-        let server = try startOperatedServer(directory: directory, environment: [
+        let server = try startServer(.operated(), environment: [
             "SIMPLEPUSH_LOGGING_FORMAT": "json",
             "SIMPLEPUSH_LOGGING_OUTPUT": logFile.path,
-        ])
+        ], directory: directory)
 
         try get(server, "/status/")
         try waitForFile(logFile, toShow: "the request line for /status/") { requestPaths($0).contains("/status/") }
@@ -81,7 +81,7 @@ final class OperationsLoggingTests: EndToEndTestCase {
         XCTAssertTrue(server.isRunning, "SIGUSR1 stopped the server")
     }
 
-    private func get(_ server: OperatedServer, _ path: String, file: StaticString = #filePath, line: UInt = #line) throws {
+    private func get(_ server: ServerProcess, _ path: String, file: StaticString = #filePath, line: UInt = #line) throws {
         let response = try HTTPTestClient.request("GET", port: server.endpointPort, path: path)
         assertStatus(response, 200, "GET \(path)", file: file, line: line)
     }

@@ -1,4 +1,5 @@
 import Foundation
+import MemcachedTestSupport
 import XCTest
 
 /// `GET /metrics`: real traffic moves each metric by exactly what happened, on the endpoint
@@ -74,7 +75,7 @@ final class OperationsMetricsTests: EndToEndTestCase {
     }
 
     func testMetricsAddrServesTheSameMetricsOnAListenerOfItsOwn() throws {
-        let metricsPort = try TCPConnection.freePorts(1)[0]
+        let metricsPort = try LoopbackPort.free(1)[0]
         let server = try startServer(environment: ["SIMPLEPUSH_METRICS_ADDR": "127.0.0.1:\(metricsPort)"])
         try waitUntilAccepting(port: metricsPort)
 

@@ -8,7 +8,7 @@ final class OperationsReloadTests: EndToEndTestCase {
         let directory = try makeScratchDirectory()
         let configFile = directory.appendingPathComponent("simplepush.toml")
         try writeConfig(configFile, level: "info", origin: "https://a.example", workers: 1)
-        let server = try startOperatedServer(directory: directory, configFile: configFile)
+        let server = try startServer(.operated(configFile: configFile), directory: directory)
 
         let client = try server.connect(origin: "https://a.example")
         _ = try client.hello()

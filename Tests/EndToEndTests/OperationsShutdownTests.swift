@@ -15,7 +15,7 @@ final class OperationsShutdownTests: EndToEndTestCase {
         let grace = 3.0
         let environment = ["SIMPLEPUSH_DEFAULT_SHUTDOWN_GRACE": "\(Int(grace))s", "SIMPLEPUSH_STORAGE_TYPE": "sqlite"]
         let directory = try makeScratchDirectory()
-        let first = try startOperatedServer(directory: directory, environment: environment)
+        let first = try startServer(.operated(), environment: environment, directory: directory)
 
         let offline = try device(on: first)
         offline.client.close()
@@ -53,7 +53,7 @@ final class OperationsShutdownTests: EndToEndTestCase {
         XCTAssertEqual(exit.reason, .exit, "the server died of signal \(exit.status)")
         XCTAssertEqual(exit.status, 0, "exit status after SIGTERM")
 
-        let second = try startOperatedServer(directory: directory, environment: environment)
+        let second = try startServer(.operated(), environment: environment, directory: directory)
         for device in [deviceA, deviceB, offline] {
             let client = try second.connect()
             XCTAssertEqual(try client.hello(uaid: device.uaid, channelIDs: [device.channelID]), device.uaid,
@@ -63,7 +63,7 @@ final class OperationsShutdownTests: EndToEndTestCase {
         }
     }
 
-    private func device(on server: OperatedServer) throws -> Device {
+    private func device(on server: ServerProcess) throws -> Device {
         let client = try server.connect()
         let uaid = try client.hello()
         let channelID = newChannelID()

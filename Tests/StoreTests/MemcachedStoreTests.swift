@@ -1,4 +1,5 @@
 import Foundation
+import MemcachedTestSupport
 import PushCore
 import Store
 import StoreMemcached
@@ -119,7 +120,7 @@ final class MemcachedStoreTests: XCTestCase {
 
     func testCallsFailFastWhenNoServerAnswers() async throws {
         var settings = try MemcachedDaemon.shared.get().settings()
-        let deadPort = try MemcachedDaemon.freePort()
+        let deadPort = try LoopbackPort.free(1)[0]
         settings.servers = ["127.0.0.1:\(deadPort)"]
         let store = try open(settings)
         let started = Date()

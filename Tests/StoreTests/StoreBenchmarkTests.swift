@@ -1,4 +1,5 @@
 import Foundation
+import MemcachedTestSupport
 import PushCore
 import Store
 import StoreMemcached

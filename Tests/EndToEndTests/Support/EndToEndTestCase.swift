@@ -2,7 +2,7 @@ import Foundation
 import XCTest
 
 /// Base for every end-to-end test: starts servers and clients on demand and always cleans them
-/// up, printing the server log when a test failed.
+/// up, printing the server console when a test failed.
 class EndToEndTestCase: XCTestCase {
     private var servers: [ServerProcess] = []
     private var clients: [WebSocketTestClient] = []
@@ -15,7 +15,7 @@ class EndToEndTestCase: XCTestCase {
         let failed = (testRun?.totalFailureCount ?? 0) > 0
         for server in servers {
             server.kill()
-            if failed { print("---- server log (ws \(server.webSocketPort), endpoint \(server.endpointPort)) ----\n\(server.log)") }
+            if failed { print("---- server console (ws \(server.webSocketPort), endpoint \(server.endpointPort)) ----\n\(server.console)") }
         }
         servers.removeAll()
         directories.forEach { try? FileManager.default.removeItem(at: $0) }
@@ -32,14 +32,15 @@ class EndToEndTestCase: XCTestCase {
         return directory
     }
 
-    /// Starts a server; pass `directory` to restart on the files of an earlier one.
-    func startServer(storage: ServerProcess.Storage = .sqlite, environment: [String: String] = [:],
+    /// Starts a server, killed at tear-down; pass `directory` to restart on the files of an
+    /// earlier one.
+    func startServer(_ launch: ServerProcess.Launch = .storage(.sqlite), environment: [String: String] = [:],
                      directory: URL? = nil) throws -> ServerProcess {
         let directory = try directory ?? makeScratchDirectory()
         var attempt = 1
         while true {
             do {
-                let server = try ServerProcess(directory: directory, storage: storage, environment: environment)
+                let server = try ServerProcess(directory: directory, launch: launch, environment: environment)
                 servers.append(server)
                 return server
             } catch is ServerProcess.PortTaken where attempt < 3 {

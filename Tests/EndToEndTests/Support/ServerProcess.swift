@@ -1,4 +1,5 @@
 import Foundation
+import MemcachedTestSupport
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -9,55 +10,71 @@ import Darwin
 /// scratch directory as working directory (its default SQLite file and token key file live there).
 final class ServerProcess {
     enum Storage: String {
-        case sqlite, memory
+        case sqlite, memory, memcache
+    }
+
+    /// What the command line sets besides the two listener addresses.
+    enum Launch {
+        /// `--storage <storage> --log-level info`, for tests about the protocol.
+        case storage(Storage)
+        /// As an operator runs it: `--config <file>` when given and no other flag, so the file,
+        /// the environment and a reload decide everything else (a flag would beat all three).
+        case operated(configFile: URL? = nil)
+
+        var arguments: [String] {
+            switch self {
+            case .storage(let storage): return ["--storage", storage.rawValue, "--log-level", "info"]
+            case .operated(let configFile): return configFile.map { ["--config", $0.path] } ?? []
+            }
+        }
     }
 
     /// The server could not bind a port picked as free: another process took it in between.
     struct PortTaken: Error, CustomStringConvertible {
-        let log: String
-        var description: String { "a port was taken between picking and binding; log:\n\(log)" }
+        let console: String
+        var description: String { "a port was taken between picking and binding; console:\n\(console)" }
     }
 
     let directory: URL
     let webSocketPort: Int
     let endpointPort: Int
+    /// Everything the server wrote to standard output and standard error.
+    let consoleFile: URL
     private let process = Process()
-    private let logFile: URL
 
-    /// Starts the server and returns once both ports accept connections.
-    init(directory: URL, storage: Storage = .sqlite, environment: [String: String] = [:],
+    /// Starts the server and returns once both ports accept connections. `environment` is added
+    /// to the test process's own, less its `SIMPLEPUSH_*` variables.
+    init(directory: URL, launch: Launch = .storage(.sqlite), environment: [String: String] = [:],
          startTimeout: Double = 10) throws {
         self.directory = directory
-        let ports = try TCPConnection.freePorts(2)
+        let ports = try LoopbackPort.free(2)
         webSocketPort = ports[0]
         endpointPort = ports[1]
-        logFile = directory.appendingPathComponent("server-\(webSocketPort).log")
+        consoleFile = directory.appendingPathComponent("console-\(webSocketPort).log")
 
-        let binary = try Self.binaryURL()
-        FileManager.default.createFile(atPath: logFile.path, contents: nil)
-        let log = try FileHandle(forWritingTo: logFile)
-        process.executableURL = binary
-        process.arguments = [
-            "serve",
-            "--ws-addr", "127.0.0.1:\(webSocketPort)",
-            "--endpoint-addr", "127.0.0.1:\(endpointPort)",
-            "--storage", storage.rawValue,
-            "--log-level", "info",
-        ]
+        _ = FileManager.default.createFile(atPath: consoleFile.path, contents: nil)
+        let console = try FileHandle(forWritingTo: consoleFile)
+        defer { try? console.close() }
+        process.executableURL = try Self.binaryURL()
+        process.arguments = ["serve", "--ws-addr", "127.0.0.1:\(webSocketPort)", "--endpoint-addr", "127.0.0.1:\(endpointPort)"]
+            + launch.arguments
         // Settings leaking in from the shell that runs the tests would make results depend on it.
         var variables = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("SIMPLEPUSH_") }
         variables.merge(environment) { _, new in new }
         process.environment = variables
         process.currentDirectoryURL = directory
-        process.standardOutput = log
-        process.standardError = log
+        process.standardOutput = console
+        process.standardError = console
         process.standardInput = FileHandle.nullDevice
-        try process.run()
-        try log.close()
+        // The signal tests need SIGTERM, SIGHUP and SIGUSR1 to reach the server's handlers.
+        try process.runWithNoSignalBlocked()
         try waitUntilListening(timeout: startTimeout)
     }
 
     deinit { kill() }
+
+    var pid: pid_t { process.processIdentifier }
+    var isRunning: Bool { process.isRunning }
 
     /// `http://127.0.0.1:<endpoint port>`, the base every pushEndpoint must start with.
     var endpointBase: String { "http://127.0.0.1:\(endpointPort)" }
@@ -65,18 +82,9 @@ final class ServerProcess {
     /// The update URL for a token on this server.
     func updateURL(token: String) -> String { "\(endpointBase)/update/\(token)" }
 
-    var isRunning: Bool { process.isRunning }
-
-    /// What the server logged so far (stdout and stderr).
-    var log: String {
-        (try? String(contentsOf: logFile, encoding: .utf8)) ?? ""
-    }
-
-    /// SIGKILL: no shutdown code runs, as in a crash or power loss.
-    func kill() {
-        guard process.isRunning else { return }
-        _ = sendSignal(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+    /// What the server wrote to its console so far.
+    var console: String {
+        (try? String(contentsOf: consoleFile, encoding: .utf8)) ?? ""
     }
 
     /// A fresh connection with the upgrade done.
@@ -84,18 +92,63 @@ final class ServerProcess {
         try WebSocketTestClient(port: webSocketPort, origin: origin)
     }
 
+    /// Sends a signal once the server has installed its handler for it: the default action of
+    /// SIGHUP, SIGUSR1 and SIGTERM would kill it, which is not what the test is about.
+    func signal(_ number: Int32) throws {
+        try waitUntilHandling(number)
+        guard sendSignal(pid, number) == 0 else {
+            throw TestFailure("kill(\(pid), \(number)) failed: \(String(cString: strerror(errno)))")
+        }
+    }
+
+    /// Waits for the process to end and returns how: `.exit` with its status, or
+    /// `.uncaughtSignal` with the signal number.
+    func waitForExit(timeout: Double) throws -> (reason: Process.TerminationReason, status: Int32) {
+        let deadline = Deadline(seconds: timeout)
+        while process.isRunning {
+            if deadline.hasPassed { throw TestFailure("server still running \(timeout) s after it was asked to stop") }
+            usleep(10_000)
+        }
+        return (process.terminationReason, process.terminationStatus)
+    }
+
+    /// SIGKILL: no shutdown code runs, as in a crash or power loss.
+    func kill() {
+        guard process.isRunning else { return }
+        _ = sendSignal(pid, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    /// Polls the caught and ignored signal masks in /proc (Linux); elsewhere it returns at once.
+    private func waitUntilHandling(_ number: Int32, timeout: Double = 3) throws {
+        #if os(Linux)
+        let deadline = Deadline(seconds: timeout)
+        let bit = UInt64(1) << UInt64(number - 1)
+        var masks = ""
+        repeat {
+            let status = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
+            let lines = status.split(separator: "\n").filter { $0.hasPrefix("SigCgt:") || $0.hasPrefix("SigIgn:") }
+            masks = lines.joined(separator: " ")
+            let handled = lines.compactMap { UInt64($0.split(separator: "\t").last ?? "", radix: 16) }.reduce(0, |)
+            if handled & bit != 0 { return }
+            usleep(10_000)
+        } while !deadline.hasPassed
+        throw TestFailure("server never installed a handler for signal \(number) (\(masks))")
+        #endif
+    }
+
     private func waitUntilListening(timeout: Double) throws {
         let deadline = Deadline(seconds: timeout)
         while !deadline.hasPassed {
             guard process.isRunning else {
-                if log.contains("Address already in use") { throw PortTaken(log: log) }
-                throw TestFailure("server exited with status \(process.terminationStatus) during start-up; log:\n\(log)")
+                if console.contains("Address already in use") { throw PortTaken(console: console) }
+                throw TestFailure("server exited with status \(process.terminationStatus) during start-up; console:\n\(console)")
             }
-            if TCPConnection.isAccepting(port: webSocketPort) && TCPConnection.isAccepting(port: endpointPort) { return }
+            if LoopbackPort.isAccepting(webSocketPort) && LoopbackPort.isAccepting(endpointPort) { return }
             usleep(20_000)
         }
         kill()
-        throw TestFailure("server did not listen on \(webSocketPort) and \(endpointPort) within \(timeout) s; log:\n\(log)")
+        throw TestFailure("server did not listen on \(webSocketPort) and \(endpointPort) within \(timeout) s; console:\n\(console)")
     }
 
     /// The binary under test: `SIMPLEPUSH_BIN`, else the debug build in this package.
@@ -114,6 +167,7 @@ final class ServerProcess {
     }
 }
 
+/// kill(2), from outside the class whose own `kill()` hides the C function.
 private func sendSignal(_ pid: pid_t, _ signal: Int32) -> Int32 {
     kill(pid, signal)
 }

@@ -94,33 +94,6 @@ final class TCPConnection {
         closeSocket(fd)
         fd = -1
     }
-
-    /// Ports the kernel hands out for port 0, released again so a server can bind them.
-    static func freePorts(_ count: Int) throws -> [Int] {
-        var descriptors: [Int32] = []
-        defer { descriptors.forEach(closeSocket) }
-        var ports: [Int] = []
-        for _ in 0 ..< count {
-            let descriptor = socket(AF_INET, socketStreamType, 0)
-            guard descriptor >= 0 else { throw TestFailure("socket() failed: errno \(errno)") }
-            descriptors.append(descriptor)
-            var address = try makeAddress(host: "127.0.0.1", port: 0)
-            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-            let bound = withUnsafeMutablePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer -> Bool in
-                    bind(descriptor, pointer, length) == 0 && getsockname(descriptor, pointer, &length) == 0
-                }
-            }
-            guard bound else { throw TestFailure("could not bind a free port: errno \(errno)") }
-            ports.append(Int(UInt16(bigEndian: address.sin_port)))
-        }
-        return ports
-    }
-
-    /// Whether something accepts TCP connections on the port right now.
-    static func isAccepting(port: Int) -> Bool {
-        (try? TCPConnection(port: port)) != nil
-    }
 }
 
 #if canImport(Glibc)

@@ -5,24 +5,24 @@ import Glibc
 import Darwin
 #endif
 
-/// A real memcached on 127.0.0.1 and a free port, for the tests with `storage.type = "memcache"`.
-/// It runs under a small shell that kills it as soon as this process's end of a pipe closes, so
-/// it never outlives the test process, however that ends. Failing to start throws: a test that
-/// needs memcached fails, it is never skipped.
-final class MemcachedProcess {
-    let port: Int
+/// A real memcached on 127.0.0.1 for the tests. It runs under a small shell that kills it as soon
+/// as this process's end of a pipe closes, so it never outlives the test process, however that
+/// ends. A memcached that cannot start is an error, never a reason to skip.
+public final class MemcachedDaemon: @unchecked Sendable {
+    public let port: Int
     private var shell: Process?
     private var lifeline: Pipe?
 
-    init() throws {
+    /// Starts memcached on `port`, or on a free port when nil.
+    public init(port: Int? = nil) throws {
         var attempt = 1
         while true {
-            let port = try TCPConnection.freePorts(1)[0]
+            let candidate = try port ?? LoopbackPort.free(1)[0]
             do {
-                (shell, lifeline) = try Self.launch(port: port)
-                self.port = port
+                (shell, lifeline) = try Self.launch(port: candidate)
+                self.port = candidate
                 return
-            } catch is PortTaken where attempt < 3 {
+            } catch is PortTaken where port == nil && attempt < 5 {
                 // Another process bound the port between the pick and memcached's bind.
                 attempt += 1
             }
@@ -31,24 +31,22 @@ final class MemcachedProcess {
 
     deinit { stop() }
 
-    /// The `storage.memcache.server` entry for this memcached.
-    var address: String { "127.0.0.1:\(port)" }
-
-    var isRunning: Bool { shell?.isRunning ?? false }
+    /// `127.0.0.1:<port>`, the form a store's server list takes.
+    public var address: String { "127.0.0.1:\(port)" }
 
     /// Stops memcached, losing its data, and returns once the port is closed.
-    func stop() {
+    public func stop() {
         guard let shell else { return }
         try? lifeline?.fileHandleForWriting.close()
         shell.waitUntilExit()
         self.shell = nil
         lifeline = nil
-        let deadline = Deadline(seconds: 5)
-        while TCPConnection.isAccepting(port: port) && !deadline.hasPassed { usleep(10_000) }
+        let deadline = Date().addingTimeInterval(5)
+        while LoopbackPort.isAccepting(port) && Date() < deadline { usleep(10_000) }
     }
 
-    /// Starts memcached again, empty, on the same port.
-    func restart() throws {
+    /// Starts memcached again on the same port, empty.
+    public func restart() throws {
         stop()
         (shell, lifeline) = try Self.launch(port: port)
     }
@@ -65,9 +63,10 @@ final class MemcachedProcess {
         let shell = Process()
         let lifeline = Pipe()
         shell.executableURL = URL(fileURLWithPath: "/bin/sh")
-        // memcached refuses to run as root unless told which user to be. The background reader
-        // holds the pipe (saved as fd 3: background jobs get /dev/null as stdin).
+        // memcached refuses to run as root unless told which user to be.
         let user = getuid() == 0 ? " -u root" : ""
+        // The background reader holds the pipe (saved as fd 3, since background jobs get
+        // /dev/null as stdin); end of file means this process is gone or called stop().
         shell.arguments = ["-c", """
             exec 3<&0
             memcached -l 127.0.0.1 -p \(port) -U 0 -m 64\(user) </dev/null &
@@ -78,27 +77,22 @@ final class MemcachedProcess {
         shell.standardInput = lifeline
         shell.standardOutput = logHandle
         shell.standardError = logHandle
-        // Test threads block most signals and a child inherits the mask of the thread starting
-        // it: memcached would ignore the kill and the shell would never see it end.
-        var none = sigset_t()
-        var previous = sigset_t()
-        sigemptyset(&none)
-        pthread_sigmask(SIG_SETMASK, &none, &previous)
-        defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
-        try shell.run()
+        // With a blocked mask inherited, memcached would ignore the shell's kill.
+        try shell.runWithNoSignalBlocked()
 
-        let deadline = Deadline(seconds: 5)
-        while !deadline.hasPassed {
-            if TCPConnection.isAccepting(port: port) { return (shell, lifeline) }
+        let deadline = Date().addingTimeInterval(5)
+        while Date() < deadline {
+            if LoopbackPort.isAccepting(port) { return (shell, lifeline) }
             if !shell.isRunning {
+                try? lifeline.fileHandleForWriting.close()
                 let output = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
                 if output.contains("Address already in use") { throw PortTaken() }
-                throw TestFailure("memcached did not start on 127.0.0.1:\(port) (exit \(shell.terminationStatus)): \(output)")
+                throw TestSupportFailure("memcached did not start on 127.0.0.1:\(port) (exit \(shell.terminationStatus)): \(output)")
             }
             usleep(20_000)
         }
         try? lifeline.fileHandleForWriting.close()
         shell.waitUntilExit()
-        throw TestFailure("memcached did not accept connections on 127.0.0.1:\(port) within 5 s")
+        throw TestSupportFailure("memcached did not accept connections on 127.0.0.1:\(port) within 5 s")
     }
 }

@@ -1,0 +1,59 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// TCP ports on 127.0.0.1 for the servers a test starts.
+public enum LoopbackPort {
+    /// Distinct ports the kernel hands out for port 0, released again so a server can bind them
+    /// (all are held until the last is picked, so none repeats).
+    public static func free(_ count: Int) throws -> [Int] {
+        var descriptors: [Int32] = []
+        defer { descriptors.forEach { _ = close($0) } }
+        var ports: [Int] = []
+        for _ in 0 ..< count {
+            let descriptor = socket(AF_INET, socketStreamType, 0)
+            guard descriptor >= 0 else { throw TestSupportFailure("socket() failed: errno \(errno)") }
+            descriptors.append(descriptor)
+            var address = loopback(port: 0)
+            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+            let bound = withUnsafeMutablePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    bind(descriptor, $0, length) == 0 && getsockname(descriptor, $0, &length) == 0
+                }
+            }
+            guard bound else { throw TestSupportFailure("could not bind a free port: errno \(errno)") }
+            ports.append(Int(UInt16(bigEndian: address.sin_port)))
+        }
+        return ports
+    }
+
+    /// Whether something accepts TCP connections on the port right now.
+    public static func isAccepting(_ port: Int) -> Bool {
+        let descriptor = socket(AF_INET, socketStreamType, 0)
+        guard descriptor >= 0 else { return false }
+        defer { close(descriptor) }
+        var address = loopback(port: port)
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+            }
+        }
+    }
+
+    private static func loopback(port: Int) -> sockaddr_in {
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = in_addr_t(0x7F00_0001).bigEndian
+        return address
+    }
+}
+
+#if canImport(Glibc)
+private let socketStreamType = Int32(SOCK_STREAM.rawValue)
+#else
+private let socketStreamType = SOCK_STREAM
+#endif
