@@ -30,13 +30,6 @@ public final class ConnectionNode: UpdateDelivery, @unchecked Sendable {
     let registry = Registry()
     private(set) var workers: [NodeWorker] = []
 
-    /// The protocol rules with the limits in force now.
-    var engine: SessionEngine {
-        let config = dependencies.config
-        return SessionEngine(settings: .init(maxChannels: config.general.maxChannels,
-                                             minPingInterval: config.websocket.clientMinPingInterval))
-    }
-
     /// Binds the listener (once per worker, SO_REUSEPORT). Nothing runs until `start()`.
     public init(_ dependencies: Dependencies) throws {
         self.dependencies = dependencies
@@ -55,7 +48,7 @@ public final class ConnectionNode: UpdateDelivery, @unchecked Sendable {
             // Port 0 asks for any free port: the other workers then join the first one's.
             if index == 1 && settings.port == 0 { settings.port = workers[0].reactor.boundPort }
             let reactor = try Reactor(index: index, settings: settings)
-            workers.append(NodeWorker(reactor: reactor, node: self))
+            workers.append(NodeWorker(reactor: reactor, node: self, config: config))
         }
     }
 
@@ -80,12 +73,14 @@ public final class ConnectionNode: UpdateDelivery, @unchecked Sendable {
         }
     }
 
-    /// Applies limits that can change while running (after a reload). Origins, ping interval,
-    /// hello timeout and channel limits are read from the live config on use.
+    /// Applies the settings that can change while running (after a reload): message and handshake
+    /// limits, origins, hello timeout, ping interval and channel limit. The public URL and token
+    /// keys are read from the live config when an endpoint is made.
     public func applyLimits(_ config: ServerConfig) {
         for worker in workers {
             worker.reactor.updateLimits(maxMessageLen: config.websocket.maxMessageLen,
                                         handshakeTimeout: config.websocket.handshakeTimeout)
+            worker.reactor.execute { worker.settings = NodeWorker.Settings(config) }
         }
     }
 

@@ -8,7 +8,7 @@ import WebSocket
 extension NodeWorker {
     func process(_ message: [UInt8], on connection: ConnectionID) {
         let slot = Int(connection.slot)
-        let engine = node.engine
+        let engine = settings.engine
         let outcome = engine.handle(message, session: &sessions[slot], now: ProcessInfo.processInfo.systemUptime)
         count(outcome)
         switch outcome {

@@ -19,9 +19,27 @@ final class NodeWorker: ReactorDelegate {
     var inFlight: [UInt32: [[UInt8]]] = [:]
     static let maxQueuedMessages = 32
 
-    init(reactor: Reactor, node: ConnectionNode) {
+    /// What this worker reads per connection and per message: a copy kept on the reactor thread,
+    /// replaced on reload, so the hot path takes no lock.
+    struct Settings {
+        let origins: [String]
+        let helloTimeout: Double
+        let engine: SessionEngine
+
+        init(_ config: ServerConfig) {
+            origins = config.websocket.origins
+            helloTimeout = config.websocket.clientHelloTimeout
+            engine = SessionEngine(settings: .init(maxChannels: config.general.maxChannels,
+                                                   minPingInterval: config.websocket.clientMinPingInterval))
+        }
+    }
+
+    var settings: Settings
+
+    init(reactor: Reactor, node: ConnectionNode, config: ServerConfig) {
         self.reactor = reactor
         self.node = node
+        settings = Settings(config)
         reactor.delegate = self
     }
 
@@ -48,7 +66,7 @@ final class NodeWorker: ReactorDelegate {
         guard head.path == "/" else {
             return HTTPFailure(status: 404, reason: "Not Found", message: "WebSocket clients connect to /", extraHeaders: [])
         }
-        let origins = node.dependencies.config.websocket.origins
+        let origins = settings.origins
         if !origins.isEmpty && !origins.contains(head.header("Origin") ?? "") {
             return HTTPFailure(status: 403, reason: "Forbidden", message: "origin not allowed", extraHeaders: [])
         }
@@ -61,7 +79,7 @@ final class NodeWorker: ReactorDelegate {
             sessions.append(contentsOf: repeatElement(Session(), count: slot + 1 - sessions.count))
         }
         sessions[slot] = Session()
-        reactor.setDeadline(connection, after: node.dependencies.config.websocket.clientHelloTimeout)
+        reactor.setDeadline(connection, after: settings.helloTimeout)
         logger.debug("connection opened", metadata: ["connection": "\(entryIndex)/\(connection)"])
     }
 

@@ -10,36 +10,35 @@ struct UpdateHandler: Sendable {
 
     /// A form carries `data` percent-encoded (up to three bytes per byte) plus the version and
     /// separators; anything past this is not a valid update and is refused before it is buffered.
-    var bodyLimit: Int { 3 * deps.config.general.maxDataLen + 1024 }
+    static func bodyLimit(_ config: ServerConfig) -> Int { 3 * config.general.maxDataLen + 1024 }
 
     func handle(_ request: Request, token: String) async -> Response {
-        let outcome = deps.drain.isDraining ? .shuttingDown : await process(request, token: token)
+        // One snapshot per request: a reload in the middle does not mix old and new limits.
+        let live = deps.live.current
+        let outcome = deps.drain.isDraining ? .shuttingDown : await process(request, token: token, live: live)
         EndpointMetrics.updates(status: outcome.status.code).increment()
         deps.logger.debug(
             "update request",
             metadata: ["status": "\(outcome.status.code)", "outcome": "\(outcome.name)"])
-        return outcome.response(headers: corsHeaders)
+        return outcome.response(headers: live.config.endpoint.enableCORS ? [.accessControlAllowOrigin: "*"] : [:])
     }
 
-    private var corsHeaders: HTTPFields {
-        deps.config.endpoint.enableCORS ? [.accessControlAllowOrigin: "*"] : [:]
-    }
-
-    private func process(_ request: Request, token: String) async -> UpdateOutcome {
+    private func process(_ request: Request, token: String, live: LiveConfig.Snapshot) async -> UpdateOutcome {
+        let bodyLimit = UpdateHandler.bodyLimit(live.config)
         if let declared = request.headers[.contentLength].flatMap(Int.init), declared > bodyLimit {
             return .bodyTooLarge(limit: bodyLimit)
         }
-        guard let (uaid, channel) = deps.tokens.open(token) else { return .tokenNotFound }
+        guard let (uaid, channel) = live.tokens.open(token) else { return .tokenNotFound }
 
         let fields: [String: String]
-        switch await readFields(request) {
+        switch await readFields(request, limit: bodyLimit) {
         case .decoded(let decoded): fields = decoded
         case .rejected(let outcome): return outcome
         }
 
         guard let version = UpdateEndpoint.parseVersion(fields["version"], now: Date()) else { return .invalidVersion }
         let data = fields["data"].flatMap { $0.isEmpty ? nil : $0 }
-        let maxDataLen = deps.config.general.maxDataLen
+        let maxDataLen = live.config.general.maxDataLen
         if let data, data.utf8.count > maxDataLen { return .dataTooLarge(limit: maxDataLen) }
 
         let result: SaveResult
@@ -64,7 +63,7 @@ struct UpdateHandler: Sendable {
     }
 
     /// Query parameters overlaid with the form body: a key present in both takes the body's value.
-    private func readFields(_ request: Request) async -> ReadFields {
+    private func readFields(_ request: Request, limit bodyLimit: Int) async -> ReadFields {
         guard let query = FormURLEncoding.decode(Array((request.uri.query ?? "").utf8)) else {
             return .rejected(.malformedRequest("Malformed query string"))
         }
