@@ -13,9 +13,11 @@ run: build
 build: deps
 	$(SWIFT) build -c $(CONFIG) --product simplepush
 
-# Installs what is missing, builds everything once, then runs every test.
+# Installs what is missing, builds everything once, runs the end-to-end suite with memcached as
+# the store, then every test (the end-to-end suite again on SQLite).
 test: deps
 	$(SWIFT) build --build-tests
+	SIMPLEPUSH_E2E_STORAGE=memcache $(SWIFT) test --skip-build --disable-swift-testing --filter EndToEndTests
 	$(SWIFT) test --skip-build --disable-swift-testing
 
 # Release build, then the standard load-test set; rewrites the figures in BENCHMARKS.md.

@@ -37,6 +37,7 @@ final class OperationsMetricsTests: EndToEndTestCase {
         let after = try scrape(port: server.endpointPort, until: "one open connection") {
             $0.sum("simplepush_connections") == 1
         }
+        let backend = DefaultStorage.wantsMemcache ? "memcache" : "sqlite"
         let expected: [(name: String, labels: [String: String], delta: Double)] = [
             ("simplepush_handshakes_total", ["result": "accepted"], 2),
             ("simplepush_handshakes_total", ["result": "refused"], 1),
@@ -49,10 +50,10 @@ final class OperationsMetricsTests: EndToEndTestCase {
             ("simplepush_notifications_acked_total", [:], 1),
             ("simplepush_updates_total", ["status": "200"], 1),
             ("simplepush_updates_total", ["status": "202"], 1),
-            ("simplepush_store_duration_seconds_count", ["operation": "save_update", "backend": "sqlite"], 2),
-            ("simplepush_store_duration_seconds_count", ["operation": "register", "backend": "sqlite"], 3),
-            ("simplepush_store_duration_seconds_count", ["operation": "unregister", "backend": "sqlite"], 1),
-            ("simplepush_store_duration_seconds_count", ["operation": "ack", "backend": "sqlite"], 1),
+            ("simplepush_store_duration_seconds_count", ["operation": "save_update", "backend": backend], 2),
+            ("simplepush_store_duration_seconds_count", ["operation": "register", "backend": backend], 3),
+            ("simplepush_store_duration_seconds_count", ["operation": "unregister", "backend": backend], 1),
+            ("simplepush_store_duration_seconds_count", ["operation": "ack", "backend": backend], 1),
             ("simplepush_store_errors_total", [:], 0),
         ]
         for (name, labels, delta) in expected {

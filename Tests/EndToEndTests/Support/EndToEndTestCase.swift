@@ -37,6 +37,7 @@ class EndToEndTestCase: XCTestCase {
     func startServer(_ launch: ServerProcess.Launch = .storage(.sqlite), environment: [String: String] = [:],
                      directory: URL? = nil) throws -> ServerProcess {
         let directory = try directory ?? makeScratchDirectory()
+        let (launch, environment) = try DefaultStorage.apply(launch, environment)
         var attempt = 1
         while true {
             do {
