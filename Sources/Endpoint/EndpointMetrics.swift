@@ -2,7 +2,16 @@ import CoreMetrics
 
 /// Endpoint metrics (names and meanings in METRICS.md).
 enum EndpointMetrics {
+    /// One counter per status an update can be answered with, made once rather than looked up
+    /// in the metrics backend on every request.
+    private static let updatesByStatus: [Int: Counter] = Dictionary(
+        uniqueKeysWithValues: [200, 202, 400, 404, 410, 413, 503].map { ($0, makeUpdates(status: $0)) })
+
     static func updates(status: Int) -> Counter {
+        updatesByStatus[status] ?? makeUpdates(status: status)
+    }
+
+    private static func makeUpdates(status: Int) -> Counter {
         Counter(label: "simplepush_updates_total", dimensions: [("status", String(status))])
     }
 }

@@ -32,8 +32,8 @@ final class Mailbox: @unchecked Sendable {
         _ = cevent_drain(eventFD)
         lock.lock()
         defer { lock.unlock() }
-        let items = queue
-        queue.removeAll(keepingCapacity: true)
+        var items: [() -> Void] = []
+        swap(&items, &queue)
         return (items, items.isEmpty ? nil : oldestPost)
     }
 }

@@ -7,23 +7,31 @@ import PushCore
 public struct InstrumentedStore: Store {
     public let base: any Store
     public let backend: String
+    /// Each operation's timer and error counter, made once: store calls are on the update path.
+    private let metrics: [String: (duration: CoreMetrics.Timer, errors: CoreMetrics.Counter)]
+
+    private static let operations = [
+        "uaid_exists", "register", "unregister", "save_update", "fetch_pending", "ack", "drop", "health_check",
+    ]
 
     public init(_ base: any Store, backend: String) {
         self.base = base
         self.backend = backend
+        metrics = Dictionary(uniqueKeysWithValues: Self.operations.map { operation in
+            let labels = [("operation", operation), ("backend", backend)]
+            return (operation, (CoreMetrics.Timer(label: "simplepush_store_duration_seconds", dimensions: labels),
+                                Counter(label: "simplepush_store_errors_total", dimensions: labels)))
+        })
     }
 
     private func measure<T>(_ operation: String, _ work: () async throws -> T) async throws -> T {
+        let (duration, errors) = metrics[operation]!
         let start = DispatchTime.now().uptimeNanoseconds
-        defer {
-            Timer(label: "simplepush_store_duration_seconds", dimensions: [("operation", operation), ("backend", backend)])
-                .recordNanoseconds(Int64(DispatchTime.now().uptimeNanoseconds - start))
-        }
+        defer { duration.recordNanoseconds(Int64(DispatchTime.now().uptimeNanoseconds - start)) }
         do {
             return try await work()
         } catch {
-            Counter(label: "simplepush_store_errors_total", dimensions: [("operation", operation), ("backend", backend)])
-                .increment()
+            errors.increment()
             throw error
         }
     }
