@@ -10,6 +10,8 @@ let package = Package(
     products: [
         .executable(name: "simplepush", targets: ["simplepush"]),
         .executable(name: "loadtest", targets: ["loadtest"]),
+        // The pure parsers, as libraries so the fuzzing package in fuzz/ can link them.
+        .library(name: "Parsers", targets: ["WebSocket", "HTTPForm", "PushCore", "SimplePush", "ConfigLoader"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -65,9 +67,11 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "CoreMetrics", package: "swift-metrics"),
         ]),
+        // application/x-www-form-urlencoded decoding: pure code over bytes, fuzzed alone.
+        .target(name: "HTTPForm"),
         // HTTP: PUT /update/<token>, health.
         .target(name: "Endpoint", dependencies: [
-            "PushCore", "Store",
+            "PushCore", "Store", "HTTPForm",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "CoreMetrics", package: "swift-metrics"),

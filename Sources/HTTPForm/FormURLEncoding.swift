@@ -1,10 +1,10 @@
 /// `application/x-www-form-urlencoded` decoding, used for both the request body and the query
 /// string so the two accept exactly the same spellings.
-enum FormURLEncoding {
+public enum FormURLEncoding {
     /// Decodes `key=value&key=value`. `+` is a space and `%XX` a byte; a key without `=` has an
     /// empty value; the first occurrence of a key wins. Returns nil when an escape is malformed or
     /// the decoded bytes are not UTF-8, so a garbled request is refused rather than half-read.
-    static func decode<Bytes: Collection>(_ bytes: Bytes) -> [String: String]? where Bytes.Element == UInt8 {
+    public static func decode<Bytes: Collection>(_ bytes: Bytes) -> [String: String]? where Bytes.Element == UInt8 {
         var fields: [String: String] = [:]
         for pair in bytes.split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: true) {
             let equals = pair.firstIndex(of: UInt8(ascii: "="))
