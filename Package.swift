@@ -11,7 +11,7 @@ let package = Package(
         .executable(name: "simplepush", targets: ["simplepush"]),
         .executable(name: "loadtest", targets: ["loadtest"]),
         // The pure parsers, as libraries so the fuzzing package in fuzz/ can link them.
-        .library(name: "Parsers", targets: ["WebSocket", "HTTPForm", "PushCore", "SimplePush", "ConfigLoader"]),
+        .library(name: "Parsers", targets: ["WebSocket", "HTTPForm", "JSON", "PushCore", "SimplePush", "ConfigLoader"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -33,6 +33,8 @@ let package = Package(
         .target(name: "WebSocket", dependencies: [
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
+        // Strict JSON parsing and writing, shared by the device protocol and the HTTP replies.
+        .target(name: "JSON"),
         // Identifiers, versions, errors, endpoint tokens, typed configuration.
         .target(name: "PushCore", dependencies: [
             .product(name: "Crypto", package: "swift-crypto"),
@@ -55,15 +57,16 @@ let package = Package(
             .product(name: "NIOPosix", package: "swift-nio"),
         ]),
         // The SimplePush per-connection state machine, transport independent.
-        .target(name: "SimplePush", dependencies: ["PushCore", "Store"]),
+        .target(name: "SimplePush", dependencies: ["PushCore", "Store", "JSON"]),
         // The epoll reactor: sockets, WebSocket framing, timers, mailbox. Knows nothing of SimplePush.
         .target(name: "Reactor", dependencies: [
             "CEpoll", "WebSocket",
+            .product(name: "Logging", package: "swift-log"),
             .product(name: "CoreMetrics", package: "swift-metrics"),
         ]),
         // Glue: runs SimplePush sessions on reactors, the UAID registry, local delivery.
         .target(name: "ConnectionNode", dependencies: [
-            "Reactor", "SimplePush", "Store", "PushCore",
+            "Reactor", "SimplePush", "Store", "PushCore", "Observability",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "CoreMetrics", package: "swift-metrics"),
         ]),
@@ -71,7 +74,7 @@ let package = Package(
         .target(name: "HTTPForm"),
         // HTTP: PUT /update/<token>, health.
         .target(name: "Endpoint", dependencies: [
-            "PushCore", "Store", "HTTPForm",
+            "PushCore", "Store", "HTTPForm", "JSON",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "CoreMetrics", package: "swift-metrics"),
@@ -111,12 +114,19 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], path: "loadtest/Sources/loadtest"),
 
+        // A blocking loopback WebSocket client for tests that drive a reactor step by step.
+        .target(name: "LoopbackClient", dependencies: ["WebSocket"], path: "Tests/Support/LoopbackClient"),
         // Starts a real memcached for the store and end-to-end tests.
         .target(name: "MemcachedTestSupport", path: "Tests/Support/MemcachedTestSupport"),
 
         .testTarget(name: "WebSocketTests", dependencies: ["WebSocket"]),
+        .testTarget(name: "ReactorTests", dependencies: ["Reactor", "CEpoll", "WebSocket", "LoopbackClient"]),
+        .testTarget(name: "ConnectionNodeTests", dependencies: [
+            "ConnectionNode", "Reactor", "PushCore", "Store", "StoreMemory", "WebSocket", "LoopbackClient",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(name: "ConfigLoaderTests", dependencies: ["ConfigLoader", "PushCore"]),
-        .testTarget(name: "SimplePushTests", dependencies: ["SimplePush", "PushCore", "Store", "StoreMemory"]),
+        .testTarget(name: "SimplePushTests", dependencies: ["SimplePush", "PushCore", "Store", "StoreMemory", "JSON"]),
         .testTarget(name: "StoreTests", dependencies: [
             "Store", "StoreMemory", "StoreSQLite", "StoreMemcached", "PushCore", "MemcachedTestSupport",
             .product(name: "GRDB", package: "GRDB.swift"),

@@ -51,6 +51,8 @@ struct Reloader: Sendable {
         result.websocket.clientHelloTimeout = fresh.websocket.clientHelloTimeout
         result.websocket.clientMinPingInterval = fresh.websocket.clientMinPingInterval
         result.websocket.handshakeTimeout = fresh.websocket.handshakeTimeout
+        result.websocket.clientIdleTimeout = fresh.websocket.clientIdleTimeout
+        result.websocket.clientPongTimeout = fresh.websocket.clientPongTimeout
         result.endpoint.url = fresh.endpoint.url
         result.endpoint.enableCORS = fresh.endpoint.enableCORS
         result.logging.level = fresh.logging.level

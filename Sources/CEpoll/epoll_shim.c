@@ -34,6 +34,7 @@ int cepoll_wait(int epfd, cepoll_event *out, int max, int timeout_ms) {
     struct epoll_event events[256];
     if (max > 256) max = 256;
     int n = epoll_wait(epfd, events, max, timeout_ms);
+    if (n < 0) return -errno;
     for (int i = 0; i < n; i++) {
         out[i].events = events[i].events;
         out[i].token = events[i].data.u64;
@@ -89,13 +90,31 @@ int csocket_listen(const char *host, int port, int backlog) {
     return fd;
 }
 
-int csocket_accept(int listen_fd) {
+int csocket_accept(int listen_fd, int keepalive_idle) {
     int fd = accept4(listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-    if (fd >= 0) {
-        int on = 1;
-        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+    if (fd < 0) return -errno;
+    int on = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+    if (keepalive_idle > 0) {
+        // Probe a silent peer after keepalive_idle seconds, then 4 more times a quarter of that apart.
+        int interval = keepalive_idle / 4 > 0 ? keepalive_idle / 4 : 1;
+        int count = 4;
+        setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on);
+        setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &keepalive_idle, sizeof keepalive_idle);
+        setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &interval, sizeof interval);
+        setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &count, sizeof count);
     }
     return fd;
+}
+
+long csocket_send(int fd, const void *bytes, unsigned long count) {
+    ssize_t n = send(fd, bytes, count, MSG_NOSIGNAL);
+    return n < 0 ? -errno : n;
+}
+
+long csocket_recv(int fd, void *bytes, unsigned long count) {
+    ssize_t n = recv(fd, bytes, count, 0);
+    return n < 0 ? -errno : n;
 }
 
 int csocket_local_port(int fd) {

@@ -95,8 +95,13 @@ extension ValueKind where Value == Bool {
 
 extension ValueKind where Value == Double {
     /// Seconds, > 0: a TOML number, or text such as `30`, `30s`, `500ms`, `5m`, `3h`, `1d`.
-    static var duration: ValueKind {
-        let expected = "a duration (seconds, or a number with ms, s, m, h or d)"
+    static var duration: ValueKind { duration(allowingZero: false) }
+
+    /// A duration, or 0 for "off".
+    static var durationOrOff: ValueKind { duration(allowingZero: true) }
+
+    private static func duration(allowingZero: Bool) -> ValueKind {
+        let expected = allowingZero ? "a duration, or 0 for off" : "a duration (seconds, or a number with ms, s, m, h or d)"
         return ValueKind(
             expected: expected,
             fromTOML: { value in
@@ -112,8 +117,9 @@ extension ValueKind where Value == Double {
             },
             format: DurationText.format
         ).checked { seconds in
-            guard seconds.isFinite, seconds > 0 else {
-                throw ValueProblem(message: "must be a duration greater than 0, got \(DurationText.format(seconds))")
+            guard seconds.isFinite, allowingZero ? seconds >= 0 : seconds > 0 else {
+                let bound = allowingZero ? "a duration of 0 or more" : "a duration greater than 0"
+                throw ValueProblem(message: "must be \(bound), got \(DurationText.format(seconds))")
             }
         }
     }

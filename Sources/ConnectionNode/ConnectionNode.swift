@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Observability
 import PushCore
 import Reactor
 import SimplePush
@@ -28,12 +29,17 @@ public final class ConnectionNode: UpdateDelivery, @unchecked Sendable {
 
     let dependencies: Dependencies
     let registry = Registry()
+    /// Store calls in flight from every reactor, bounded by `websocket.max_store_calls`.
+    let storeCalls: StoreCallLimiter
+    /// Repeated failures (a store outage) log a line every few seconds, not one per message.
+    let logThrottle = LogThrottle()
     private(set) var workers: [NodeWorker] = []
 
     /// Binds the listener (once per worker, SO_REUSEPORT). Nothing runs until `start()`.
     public init(_ dependencies: Dependencies) throws {
         self.dependencies = dependencies
         let config = dependencies.config
+        storeCalls = StoreCallLimiter(limit: config.websocket.maxStoreCalls)
         guard let (host, port) = config.websocket.listener.hostAndPort() else {
             throw ReactorError.badAddress(config.websocket.listener.address)
         }
@@ -44,10 +50,14 @@ public final class ConnectionNode: UpdateDelivery, @unchecked Sendable {
         settings.maxConnections = limit == 0 ? 0 : (limit + count - 1) / count
         settings.maxMessageLen = config.websocket.maxMessageLen
         settings.handshakeTimeout = config.websocket.handshakeTimeout
+        settings.idleTimeout = config.websocket.clientIdleTimeout
+        settings.pongTimeout = config.websocket.clientPongTimeout
+        settings.tcpKeepalive = Int(config.websocket.tcpKeepalive.rounded(.up))
+        settings.maxPendingOutput = config.websocket.maxPendingOutput
         for index in 0..<count {
             // Port 0 asks for any free port: the other workers then join the first one's.
             if index == 1 && settings.port == 0 { settings.port = workers[0].reactor.boundPort }
-            let reactor = try Reactor(index: index, settings: settings)
+            let reactor = try Reactor(index: index, settings: settings, logger: dependencies.logger)
             workers.append(NodeWorker(reactor: reactor, node: self, config: config))
         }
     }
@@ -73,13 +83,15 @@ public final class ConnectionNode: UpdateDelivery, @unchecked Sendable {
         }
     }
 
-    /// Applies the settings that can change while running (after a reload): message and handshake
-    /// limits, origins, hello timeout, ping interval and channel limit. The public URL and token
-    /// keys are read from the live config when an endpoint is made.
+    /// Applies the settings that can change while running (after a reload): message, handshake
+    /// and idle limits, origins, hello timeout, ping interval and channel limit. The public URL
+    /// and token keys are read from the live config when an endpoint is made.
     public func applyLimits(_ config: ServerConfig) {
         for worker in workers {
             worker.reactor.updateLimits(maxMessageLen: config.websocket.maxMessageLen,
-                                        handshakeTimeout: config.websocket.handshakeTimeout)
+                                        handshakeTimeout: config.websocket.handshakeTimeout,
+                                        idleTimeout: config.websocket.clientIdleTimeout,
+                                        pongTimeout: config.websocket.clientPongTimeout)
             worker.reactor.execute { worker.settings = NodeWorker.Settings(config) }
         }
     }

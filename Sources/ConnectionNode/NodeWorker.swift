@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Observability
 import PushCore
 import Reactor
 import SimplePush
@@ -8,16 +9,20 @@ import WebSocket
 
 /// Runs the SimplePush sessions of one reactor. Everything here happens on that reactor's thread,
 /// so the session table needs no lock; store work runs in tasks whose results come back through
-/// the reactor's mailbox.
+/// the reactor's mailbox. While a connection's store work is in flight its socket is not read, so
+/// its messages are handled strictly in order and none has to be queued here.
 final class NodeWorker: ReactorDelegate {
     let reactor: Reactor
     unowned let node: ConnectionNode
-    /// Indexed by the reactor's slot; a slot's entry is reset when its connection opens.
+    /// Indexed by the reactor's slot; an entry is reset when a connection opens on that slot and
+    /// is only read for a connection the reactor says is open.
     var sessions = ContiguousArray<Session>()
-    /// Connections with store work in flight, and the messages that arrived meanwhile (handled in
-    /// order once the work completes).
-    var inFlight: [UInt32: [[UInt8]]] = [:]
-    static let maxQueuedMessages = 32
+    /// Connections with store work in flight or waiting for a place.
+    var busy: Set<ConnectionID> = []
+    /// The newest version sent to each connection per channel, for connections that were sent
+    /// any: a live delivery never goes back to an older version (two PUTs saved in one order may
+    /// reach the reactor in the other).
+    var lastSent: [ConnectionID: [ChannelID: Version]] = [:]
 
     /// What this worker reads per connection and per message: a copy kept on the reactor thread,
     /// replaced on reload, so the hot path takes no lock.
@@ -79,26 +84,20 @@ final class NodeWorker: ReactorDelegate {
             sessions.append(contentsOf: repeatElement(Session(), count: slot + 1 - sessions.count))
         }
         sessions[slot] = Session()
+        busy.remove(connection)
+        lastSent[connection] = nil
         reactor.setDeadline(connection, after: settings.helloTimeout)
         logger.debug("connection opened", metadata: ["connection": "\(entryIndex)/\(connection)"])
     }
 
     func reactor(_ reactor: Reactor, didReceive message: [UInt8], on connection: ConnectionID) {
-        let slot = connection.slot
-        if inFlight[slot] != nil {
-            guard inFlight[slot]!.count < NodeWorker.maxQueuedMessages else {
-                reactor.close(connection, code: .policyViolation)
-                return
-            }
-            inFlight[slot]!.append(message)
-            return
-        }
         process(message, on: connection)
     }
 
     func reactor(_ reactor: Reactor, didClose connection: ConnectionID) {
         let slot = Int(connection.slot)
-        inFlight[connection.slot] = nil
+        busy.remove(connection)
+        lastSent[connection] = nil
         if sessions[slot].phase == .ready, let uaid = sessions[slot].uaid {
             node.registry.release(uaid, Registry.Entry(worker: entryIndex, connection: connection))
         }
@@ -107,7 +106,7 @@ final class NodeWorker: ReactorDelegate {
     }
 
     func reactor(_ reactor: Reactor, deadlinePassed connection: ConnectionID) {
-        // The only deadline set is the hello timeout.
+        // The only deadline of ours is the hello timeout; after hello the reactor watches for idleness.
         if sessions[Int(connection.slot)].phase != .ready {
             reactor.close(connection, code: .policyViolation)
         }

@@ -1,10 +1,11 @@
+import JSON
 import Hummingbird
 
 /// `GET /status/` (is the process up) and `GET /realstatus/` (can it do its job).
 struct HealthHandler: Sendable {
     let deps: EndpointDependencies
 
-    private var summary: [(String, JSONValue)] {
+    private var summary: [(key: String, value: JSONValue)] {
         [("clients", .int(deps.delivery.connectedClients)), ("version", .string(deps.version))]
     }
 

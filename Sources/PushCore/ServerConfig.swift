@@ -40,6 +40,17 @@ public struct ServerConfig: Equatable, Sendable {
         public var clientMinPingInterval = 20.0
         /// Close a connection whose HTTP upgrade is not complete within this many seconds.
         public var handshakeTimeout = 10.0
+        /// After hello, a connection silent this long gets a WebSocket ping; 0 turns idle pings off.
+        public var clientIdleTimeout = 300.0
+        /// A connection that sends nothing for this long after an idle ping is dropped as dead.
+        public var clientPongTimeout = 30.0
+        /// TCP keepalive probes after this many silent seconds; 0 leaves keepalive off.
+        public var tcpKeepalive = 0.0
+        /// A connection whose unsent output passes this many bytes is closed (a reader that stopped).
+        public var maxPendingOutput = 1 << 20
+        /// Most store calls the device side runs at once; more wait their turn, and each waiting
+        /// connection stops being read until its call is done.
+        public var maxStoreCalls = 256
         public var listener = Listener(address: "127.0.0.1:8080")
         public init() {}
     }

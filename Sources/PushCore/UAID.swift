@@ -79,3 +79,45 @@ func hex64(_ value: UInt64) -> String {
     let digits = String(value, radix: 16)
     return String(repeating: "0", count: 16 - digits.count) + digits
 }
+
+extension UAID {
+    /// How a device wrote its UAID: dashed or not, and which hex digits were upper case. Replies
+    /// echo the id exactly as sent, since a client that compares strings would otherwise take a
+    /// re-spelled id for a new UAID and drop its channels. Kept as bits so a session holds it inline.
+    public struct Spelling: Hashable, Sendable {
+        /// Bit i set: the i-th hex digit (from the left) was upper case.
+        public var upperCaseDigits: UInt32
+        public var dashed: Bool
+
+        public static let canonical = Spelling(upperCaseDigits: 0, dashed: false)
+
+        public init(upperCaseDigits: UInt32, dashed: Bool) {
+            self.upperCaseDigits = upperCaseDigits
+            self.dashed = dashed
+        }
+
+        /// The spelling of a valid UAID text (as `UAID.init?(_:)` accepts it).
+        public init(of text: String) {
+            var mask: UInt32 = 0
+            var digit = 0
+            for byte in text.utf8 where byte != UInt8(ascii: "-") {
+                if byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "F") && digit < 32 { mask |= 1 << UInt32(digit) }
+                digit += 1
+            }
+            self.init(upperCaseDigits: mask, dashed: text.utf8.count == 36)
+        }
+    }
+
+    /// The id written the way `spelling` says.
+    public func text(_ spelling: Spelling) -> String {
+        if spelling == .canonical { return hex }
+        var out: [UInt8] = []
+        out.reserveCapacity(36)
+        for (digit, byte) in hex.utf8.enumerated() {
+            if spelling.dashed && (digit == 8 || digit == 12 || digit == 16 || digit == 20) { out.append(UInt8(ascii: "-")) }
+            let upper = spelling.upperCaseDigits & (1 << UInt32(digit)) != 0 && byte >= UInt8(ascii: "a")
+            out.append(upper ? byte - 32 : byte)
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}

@@ -1,13 +1,14 @@
 import CEpoll
 import Foundation
+import WebSocket
 
 extension Reactor {
     func acceptConnections() {
         // Bounded per wake-up so one busy listener cannot starve the connections already open.
         for _ in 0..<256 {
-            let fd = csocket_accept(listenFD)
+            let fd = csocket_accept(listenFD, Int32(settings.tcpKeepalive))
             if fd < 0 {
-                if errno == EMFILE || errno == ENFILE { pauseAccepting() }
+                if fd == -EMFILE || fd == -ENFILE { pauseAccepting() }
                 return
             }
             if settings.maxConnections > 0 && liveSockets >= settings.maxConnections {
@@ -23,7 +24,8 @@ extension Reactor {
         }
     }
 
-    /// Out of file descriptors: stop listening for a second rather than spin on a readable listener.
+    /// Out of file descriptors: stop listening until a second passes or a socket is released,
+    /// rather than spin on a readable listener.
     func pauseAccepting() {
         guard !acceptPaused else { return }
         acceptPaused = true
@@ -47,11 +49,12 @@ extension Reactor {
         slots[Int(slot)].fd = fd
         slots[Int(slot)].phase = .handshaking
         slots[Int(slot)].deadline = 0
-        slots[Int(slot)].wantsWrite = false
+        slots[Int(slot)].flags = []
         return slot
     }
 
     /// Closes the socket and frees the slot. `notify`: tell the delegate if the WebSocket was open.
+    /// Never called from inside a write: a failed write marks the slot with `fail` instead.
     func release(_ slot: UInt32, notify: Bool) {
         let index = Int(slot)
         guard slots[index].phase != .free else { return }
@@ -61,7 +64,7 @@ extension Reactor {
         slots[index].fd = -1
         slots[index].phase = .free
         slots[index].deadline = 0
-        slots[index].wantsWrite = false
+        slots[index].flags = []
         slots[index].generation &+= 1
         pendingInput[slot] = nil
         pendingOutput[slot] = nil
@@ -75,7 +78,35 @@ extension Reactor {
         resumeAcceptingIfPaused()
     }
 
-    /// Once a second: expire handshakes and lingering closes, and tell the delegate of its deadlines.
+    /// The socket of `slot` is dead (a write failed, or its output passed the cap). It stops
+    /// taking writes now; `releaseFailed` frees it, and reports the close if it was open, once the
+    /// current callback has returned.
+    func fail(_ slot: UInt32) {
+        let index = Int(slot)
+        switch slots[index].phase {
+        case .free, .failed: return
+        case .open:
+            failedSlots.append((slot, id(of: slot)))
+            openConnections -= 1
+        case .handshaking, .closing:
+            failedSlots.append((slot, nil))
+        }
+        slots[index].phase = .failed
+    }
+
+    func releaseFailed() {
+        while !failedSlots.isEmpty {
+            let batch = failedSlots
+            failedSlots = []
+            for (slot, report) in batch {
+                release(slot, notify: false)
+                if let report { delegate?.reactor(self, didClose: report) }
+            }
+        }
+    }
+
+    /// Once a second: expire handshakes and lingering closes, probe idle connections, and tell the
+    /// delegate of its deadlines.
     func sweepDeadlines(now: UInt32) {
         resumeAcceptingIfPaused()
         for index in slots.indices {
@@ -83,10 +114,30 @@ extension Reactor {
             guard deadline != 0 && deadline <= now else { continue }
             slots[index].deadline = 0
             switch slots[index].phase {
-            case .open: delegate?.reactor(self, deadlinePassed: id(of: UInt32(index)))
+            case .open:
+                if slots[index].flags.contains(.idleWatch) {
+                    idleDeadlinePassed(UInt32(index))
+                } else {
+                    delegate?.reactor(self, deadlinePassed: id(of: UInt32(index)))
+                }
             case .handshaking, .closing: release(UInt32(index), notify: true)
-            case .free: break
+            case .free, .failed: break
             }
         }
+    }
+
+    /// Silent past the idle timeout: ping once; silent through the pong timeout too: the peer is
+    /// gone (a vanished NAT, a dead phone), so the connection is dropped and its device counts as
+    /// offline again.
+    private func idleDeadlinePassed(_ slot: UInt32) {
+        let index = Int(slot)
+        if slots[index].flags.contains(.probing) {
+            metrics.idleDrops.increment()
+            release(slot, notify: true)
+            return
+        }
+        slots[index].flags.insert(.probing)
+        slots[index].deadline = clock.seconds(after: settings.pongTimeout)
+        write(slot, FrameEncoder.encode(.ping, payload: []))
     }
 }

@@ -4,10 +4,10 @@ import WebSocket
 
 extension Reactor {
     func readable(_ slot: UInt32) {
-        let fd = slots[Int(slot)].fd
-        let count = read(fd, readBuffer.baseAddress, readBuffer.count)
+        let index = Int(slot)
+        let count = Int(csocket_recv(slots[index].fd, readBuffer.baseAddress, UInt(readBuffer.count)))
         if count < 0 {
-            if errno == EAGAIN || errno == EINTR { return }
+            if count == -Int(EAGAIN) || count == -Int(EINTR) { return }
             release(slot, notify: true)
             return
         }
@@ -17,11 +17,17 @@ extension Reactor {
         }
         metrics.bytesIn.increment(by: Int64(count))
         let fresh = UnsafeRawBufferPointer(rebasing: readBuffer[0..<count])
-        switch slots[Int(slot)].phase {
-        case .closing, .free:
+        switch slots[index].phase {
+        case .closing, .failed, .free:
             return // discard until the peer closes
-        case .handshaking, .open:
+        case .handshaking:
             break
+        case .open:
+            if slots[index].flags.contains(.idleWatch) {
+                // Anything from the peer proves it is there: push the idle ping back.
+                slots[index].flags.remove(.probing)
+                slots[index].deadline = now &+ idleSeconds
+            }
         }
         if var buffered = pendingInput.removeValue(forKey: slot) {
             buffered.append(contentsOf: fresh)
@@ -31,24 +37,47 @@ extension Reactor {
         }
     }
 
-    /// Processes as much of `bytes` as forms complete units; keeps the rest for the next read.
-    private func consume(_ slot: UInt32, _ bytes: UnsafeRawBufferPointer) {
+    var idleSeconds: UInt32 { UInt32(min(Double(UInt32.max / 2), settings.idleTimeout.rounded(.up))) }
+
+    /// Processes as much of `bytes` as forms complete units, until the delegate pauses reading;
+    /// keeps the rest for the next read (or for `resumeReading`).
+    func consume(_ slot: UInt32, _ bytes: UnsafeRawBufferPointer) {
         let id = id(of: slot)
         var offset = 0
-        while offset < bytes.count && isCurrent(id) {
+        while offset < bytes.count && isCurrent(id) && !slots[Int(slot)].flags.contains(.readingPaused) {
             let rest = UnsafeRawBufferPointer(rebasing: bytes[offset...])
             let used: Int?
             switch slots[Int(slot)].phase {
             case .handshaking: used = handshake(slot, rest)
             case .open: used = frame(slot, rest)
-            case .closing, .free: return
+            case .closing, .failed, .free: return
             }
             guard let used else { break }
             offset += used
         }
-        if offset < bytes.count && isCurrent(id) && slots[Int(slot)].phase != .closing {
-            pendingInput[slot] = Array(bytes[offset...])
+        guard offset < bytes.count && isCurrent(id) else { return }
+        switch slots[Int(slot)].phase {
+        case .handshaking, .open: pendingInput[slot] = Array(bytes[offset...])
+        case .closing, .failed, .free: break
         }
+    }
+
+    /// Stops handing this connection's messages to the delegate: input stays in the kernel's
+    /// buffer (TCP flow control holds the peer back) and what was already read waits here.
+    public func pauseReading(_ id: ConnectionID) {
+        guard isOpen(id), !slots[Int(id.slot)].flags.contains(.readingPaused) else { return }
+        slots[Int(id.slot)].flags.insert(.readingPaused)
+        updateInterest(id.slot)
+    }
+
+    /// Hands on the input that waited, then reads the socket again.
+    public func resumeReading(_ id: ConnectionID) {
+        guard isOpen(id), slots[Int(id.slot)].flags.contains(.readingPaused) else { return }
+        slots[Int(id.slot)].flags.remove(.readingPaused)
+        if let waiting = pendingInput.removeValue(forKey: id.slot) {
+            waiting.withUnsafeBytes { consume(id.slot, $0) }
+        }
+        if isOpen(id) { updateInterest(id.slot) }
     }
 
     /// Returns the bytes used, or nil when more input is needed.

@@ -3,9 +3,9 @@ import Foundation
 import WebSocket
 
 extension Reactor {
-    /// Sends one text message. Ignored when the connection is gone or closing.
+    /// Sends one text message. Ignored when the connection is not open.
     public func send(_ text: String, to id: ConnectionID) {
-        guard isCurrent(id), slots[Int(id.slot)].phase == .open else { return }
+        guard isOpen(id) else { return }
         write(id.slot, FrameEncoder.text(text))
     }
 
@@ -15,15 +15,29 @@ extension Reactor {
         closeConnection(id.slot, code: code)
     }
 
-    /// Calls the delegate's `deadlinePassed` once, about `seconds` from now; replaces any earlier one.
+    /// Calls the delegate's `deadlinePassed` once, about `seconds` from now; replaces any earlier
+    /// deadline, the idle watch included.
     public func setDeadline(_ id: ConnectionID, after seconds: Double) {
-        guard isCurrent(id) else { return }
+        guard isOpen(id) else { return }
+        slots[Int(id.slot)].flags.subtract([.idleWatch, .probing])
         slots[Int(id.slot)].deadline = clock.seconds(after: seconds)
     }
 
     public func clearDeadline(_ id: ConnectionID) {
-        guard isCurrent(id), slots[Int(id.slot)].phase == .open else { return }
+        guard isOpen(id) else { return }
+        slots[Int(id.slot)].flags.subtract([.idleWatch, .probing])
         slots[Int(id.slot)].deadline = 0
+    }
+
+    /// From now on the reactor itself watches the connection for a dead peer: after `idleTimeout`
+    /// without input it sends a ping, and drops the connection (reporting `didClose`) when nothing
+    /// comes within `pongTimeout`. Replaces any deadline of the delegate's.
+    public func watchIdle(_ id: ConnectionID) {
+        guard isOpen(id) else { return }
+        guard settings.idleTimeout > 0 else { return clearDeadline(id) }
+        slots[Int(id.slot)].flags.insert(.idleWatch)
+        slots[Int(id.slot)].flags.remove(.probing)
+        slots[Int(id.slot)].deadline = clock.seconds(after: settings.idleTimeout)
     }
 
     func closeConnection(_ slot: UInt32, code: CloseCode) {
@@ -33,6 +47,8 @@ extension Reactor {
             return
         }
         write(slot, FrameEncoder.close(code))
+        // A failed write already counted the close; its report comes with the release.
+        guard slots[index].phase == .open else { return }
         beginClosing(slot)
         openConnections -= 1
         delegate?.reactor(self, didClose: ConnectionID(slot: slot, generation: slots[index].generation))
@@ -45,60 +61,81 @@ extension Reactor {
 
     private func beginClosing(_ slot: UInt32) {
         let index = Int(slot)
-        guard slots[index].phase != .free else { return }
+        switch slots[index].phase {
+        case .handshaking, .open: break
+        case .closing, .failed, .free: return
+        }
+        let wasPaused = slots[index].flags.contains(.readingPaused)
         slots[index].phase = .closing
+        slots[index].flags.subtract([.idleWatch, .probing, .readingPaused])
         slots[index].deadline = clock.seconds(after: settings.closeLinger)
         pendingInput[slot] = nil
         assemblers[slot] = nil
         if pendingOutput[slot] == nil { shutdown(slots[index].fd, Int32(SHUT_WR)) }
+        // Input is drained while closing, so the peer's EOF is seen.
+        if wasPaused { updateInterest(slot) }
     }
 
+    /// Writes what the socket takes now and keeps the rest. A failure marks the slot failed; it
+    /// never releases it here, since the caller may still be using the connection's id.
     func write(_ slot: UInt32, _ bytes: [UInt8]) {
         let index = Int(slot)
         guard slots[index].phase == .open || slots[index].phase == .handshaking else { return }
         if pendingOutput[slot] != nil {
-            pendingOutput[slot]!.append(contentsOf: bytes)
-            if pendingOutput[slot]!.count > settings.maxPendingOutput { release(slot, notify: true) }
+            pendingOutput[slot]!.append(bytes)
+            if pendingOutput[slot]!.count > settings.maxPendingOutput {
+                metrics.outputOverflows.increment()
+                fail(slot)
+            }
             return
         }
-        let written = bytes.withUnsafeBytes { Glibc.write(slots[index].fd, $0.baseAddress, $0.count) }
-        if written > 0 { metrics.bytesOut.increment(by: Int64(written)) }
-        if written == bytes.count { return }
-        if written < 0 && errno != EAGAIN && errno != EINTR {
-            release(slot, notify: true)
+        var written = bytes.withUnsafeBytes { Int(csocket_send(slots[index].fd, $0.baseAddress, UInt($0.count))) }
+        if written == bytes.count {
+            metrics.bytesOut.increment(by: Int64(written))
             return
         }
-        pendingOutput[slot] = Array(bytes[max(0, written)...])
-        setWriteInterest(slot, true)
+        if written < 0 {
+            guard written == -Int(EAGAIN) || written == -Int(EINTR) else { return fail(slot) }
+            written = 0
+        }
+        metrics.bytesOut.increment(by: Int64(written))
+        pendingOutput[slot] = OutputBuffer(bytes[written...])
+        slots[index].flags.insert(.wantsWrite)
+        updateInterest(slot)
     }
 
     func flush(_ slot: UInt32) {
         let index = Int(slot)
-        guard var pending = pendingOutput[slot] else {
-            setWriteInterest(slot, false)
+        guard let pending = pendingOutput[slot] else {
+            if slots[index].flags.contains(.wantsWrite) {
+                slots[index].flags.remove(.wantsWrite)
+                updateInterest(slot)
+            }
             return
         }
-        let written = pending.withUnsafeBytes { Glibc.write(slots[index].fd, $0.baseAddress, $0.count) }
+        let written = pending.withUnsentBytes { Int(csocket_send(slots[index].fd, $0.baseAddress, UInt($0.count))) }
         if written < 0 {
-            if errno != EAGAIN && errno != EINTR { release(slot, notify: true) }
+            if written != -Int(EAGAIN) && written != -Int(EINTR) { fail(slot) }
             return
         }
         metrics.bytesOut.increment(by: Int64(written))
         if written < pending.count {
-            pending.removeFirst(written)
-            pendingOutput[slot] = pending
+            pendingOutput[slot]!.consume(written)
             return
         }
         pendingOutput[slot] = nil
-        setWriteInterest(slot, false)
+        slots[index].flags.remove(.wantsWrite)
+        updateInterest(slot)
         if slots[index].phase == .closing { shutdown(slots[index].fd, Int32(SHUT_WR)) }
     }
 
-    private func setWriteInterest(_ slot: UInt32, _ on: Bool) {
+    /// Registers the epoll events the slot wants: input unless reading is paused (or the
+    /// connection is closing and its input is only drained), output while some is pending.
+    func updateInterest(_ slot: UInt32) {
         let index = Int(slot)
-        guard slots[index].wantsWrite != on else { return }
-        slots[index].wantsWrite = on
-        let events = UInt32(CEPOLL_IN | CEPOLL_RDHUP) | (on ? UInt32(CEPOLL_OUT) : 0)
+        var events: UInt32 = 0
+        if !slots[index].flags.contains(.readingPaused) { events |= UInt32(CEPOLL_IN | CEPOLL_RDHUP) }
+        if slots[index].flags.contains(.wantsWrite) { events |= UInt32(CEPOLL_OUT) }
         _ = cepoll_modify(epollFD, slots[index].fd, events, id(of: slot).token)
     }
 }

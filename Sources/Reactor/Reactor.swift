@@ -1,5 +1,6 @@
 import CEpoll
 import Foundation
+import Logging
 import WebSocket
 
 /// One epoll loop on one thread, owning its sockets. Several reactors share a port through
@@ -8,7 +9,8 @@ import WebSocket
 /// (measurements in BENCHMARKS.md).
 ///
 /// Level-triggered; one shared read buffer; the delegate is called on this thread only. Other
-/// threads talk to it through `execute`.
+/// threads talk to it through `execute`. A socket that fails is released only after the callback
+/// in which it failed returns, so every close is reported to the delegate exactly once.
 public final class Reactor: @unchecked Sendable {
     public struct Settings: Sendable {
         public var host: String
@@ -22,6 +24,12 @@ public final class Reactor: @unchecked Sendable {
         public var closeLinger = 2.0
         /// A connection whose unsent output grows past this is closed (a reader that stopped).
         public var maxPendingOutput = 1 << 20
+        /// A watched connection silent this long gets a WebSocket ping; 0 turns idle pings off.
+        public var idleTimeout = 300.0
+        /// A watched connection that sends nothing for this long after an idle ping is dropped.
+        public var pongTimeout = 30.0
+        /// TCP keepalive probes after this many silent seconds; 0 turns them off.
+        public var tcpKeepalive = 0
 
         public init(host: String, port: Int) {
             self.host = host
@@ -32,16 +40,22 @@ public final class Reactor: @unchecked Sendable {
     public let index: Int
     public weak var delegate: ReactorDelegate?
     private(set) var settings: Settings
+    let logger: Logger
     let listenFD: Int32
     let epollFD: Int32
     let mailbox: Mailbox
     var clock = ReactorClock()
+    /// The reactor clock second of the current loop turn.
+    var now: UInt32 = 0
 
     var slots = ContiguousArray<Slot>()
     var freeSlots: [UInt32] = []
     var pendingInput: [UInt32: [UInt8]] = [:]
-    var pendingOutput: [UInt32: [UInt8]] = [:]
+    var pendingOutput: [UInt32: OutputBuffer] = [:]
     var assemblers: [UInt32: MessageAssembler] = [:]
+    /// Slots whose socket failed during the current callback, with the id to report as closed
+    /// (nil when the WebSocket was not open).
+    var failedSlots: [(slot: UInt32, report: ConnectionID?)] = []
     public internal(set) var openConnections = 0 {
         didSet { metrics.connections.record(openConnections) }
     }
@@ -54,12 +68,14 @@ public final class Reactor: @unchecked Sendable {
     var lastSweep: UInt32 = 0
 
     let readBuffer: UnsafeMutableRawBufferPointer
+    private var events = [cepoll_event](repeating: cepoll_event(), count: 256)
     static let listenToken = UInt64.max
     static let mailboxToken = UInt64.max - 1
 
-    public init(index: Int, settings: Settings) throws {
+    public init(index: Int, settings: Settings, logger: Logger = Logger(label: "simplepush.reactor")) throws {
         self.index = index
         self.settings = settings
+        self.logger = logger
         metrics = ReactorMetrics(worker: index)
         let fd = csocket_listen(settings.host, Int32(settings.port), Int32(settings.backlog))
         guard fd >= 0 else { throw ReactorError.system("listen on \(settings.host):\(settings.port)", -fd) }
@@ -70,6 +86,7 @@ public final class Reactor: @unchecked Sendable {
         readBuffer = .allocate(byteCount: 64 * 1024, alignment: 16)
         _ = cepoll_add(epollFD, listenFD, UInt32(CEPOLL_IN), Reactor.listenToken)
         _ = cepoll_add(epollFD, mailbox.eventFD, UInt32(CEPOLL_IN), Reactor.mailboxToken)
+        now = clock.seconds
     }
 
     deinit {
@@ -81,11 +98,13 @@ public final class Reactor: @unchecked Sendable {
     /// The port actually bound (useful when configured as 0).
     public var boundPort: Int { Int(csocket_local_port(listenFD)) }
 
-    /// Changes limits for messages and handshakes from now on. Safe from any thread.
-    public func updateLimits(maxMessageLen: Int, handshakeTimeout: Double) {
+    /// Changes limits for messages, handshakes and idle connections from now on. Safe from any thread.
+    public func updateLimits(maxMessageLen: Int, handshakeTimeout: Double, idleTimeout: Double, pongTimeout: Double) {
         execute { [self] in
             settings.maxMessageLen = maxMessageLen
             settings.handshakeTimeout = handshakeTimeout
+            settings.idleTimeout = idleTimeout
+            settings.pongTimeout = pongTimeout
         }
     }
 
@@ -112,51 +131,96 @@ public final class Reactor: @unchecked Sendable {
                 switch slots[slot].phase {
                 case .open: closeConnection(UInt32(slot), code: code)
                 case .handshaking: release(UInt32(slot), notify: false)
-                case .closing, .free: break
+                case .closing, .failed, .free: break
                 }
             }
         }
     }
 
     func run() {
-        var events = [cepoll_event](repeating: cepoll_event(), count: 256)
-        while running {
-            let count = events.withUnsafeMutableBufferPointer { cepoll_wait(epollFD, $0.baseAddress, 256, 1000) }
-            if count < 0 && errno != EINTR { break }
-            for i in 0..<max(0, Int(count)) {
-                let event = events[i]
-                switch event.token {
-                case Reactor.listenToken: acceptConnections()
-                case Reactor.mailboxToken: runMail()
-                default: handle(event: event.events, id: ConnectionID(token: event.token))
-                }
-            }
-            let now = clock.seconds
-            if now != lastSweep {
-                lastSweep = now
-                sweepDeadlines(now: now)
-            }
-            if stopping && liveSockets == 0 { running = false }
-        }
+        while running { runOnce(timeoutMilliseconds: 1000) }
         onStopped?()
+    }
+
+    /// What one `epoll_wait` came back with.
+    enum WaitOutcome: Equatable {
+        case events(Int)
+        case interrupted
+        /// The loop cannot go on: its sockets would be left behind with nobody serving them.
+        case failed(errno: Int32)
+
+        init(_ result: Int32) {
+            if result >= 0 {
+                self = .events(Int(result))
+            } else if result == -EINTR {
+                self = .interrupted
+            } else {
+                self = .failed(errno: -result)
+            }
+        }
+    }
+
+    /// One turn of the loop: wait up to `timeoutMilliseconds`, handle what came, sweep deadlines
+    /// once a second. Tests drive a reactor through this, one step at a time.
+    func runOnce(timeoutMilliseconds: Int32) {
+        let result = events.withUnsafeMutableBufferPointer { cepoll_wait(epollFD, $0.baseAddress, 256, timeoutMilliseconds) }
+        let count: Int
+        switch WaitOutcome(result) {
+        case .events(let n): count = n
+        case .interrupted: count = 0
+        case .failed(let code):
+            let reason = String(cString: strerror(code))
+            logger.critical("reactor loop failed", metadata: ["worker": "\(index)", "error": "\(reason)"])
+            fatalError("reactor \(index): epoll_wait failed: \(reason)")
+        }
+        now = clock.seconds
+        for i in 0..<count {
+            let event = events[i]
+            switch event.token {
+            case Reactor.listenToken: acceptConnections()
+            case Reactor.mailboxToken: runMail()
+            default: handle(event: event.events, id: ConnectionID(token: event.token))
+            }
+            releaseFailed()
+        }
+        if now != lastSweep {
+            lastSweep = now
+            sweepDeadlines(now: now)
+            releaseFailed()
+        }
+        if stopping && liveSockets == 0 { running = false }
     }
 
     private func runMail() {
         let (items, oldest) = mailbox.takeAll()
         if let oldest { metrics.lag.recordNanoseconds(Int64(DispatchTime.now().uptimeNanoseconds &- oldest)) }
-        for work in items { work() }
+        for work in items {
+            work()
+            releaseFailed()
+        }
     }
 
     func handle(event: UInt32, id: ConnectionID) {
         guard isCurrent(id) else { return }
         if event & UInt32(CEPOLL_OUT) != 0 { flush(id.slot) }
-        guard isCurrent(id) else { return }
+        guard isCurrent(id), slots[Int(id.slot)].phase != .failed else { return }
+        if slots[Int(id.slot)].flags.contains(.readingPaused) {
+            // Not reading: only a reset or hang-up matters now, and it ends the connection.
+            if event & UInt32(CEPOLL_HUP | CEPOLL_ERR) != 0 { release(id.slot, notify: true) }
+            return
+        }
         if event & UInt32(CEPOLL_IN | CEPOLL_HUP | CEPOLL_ERR | CEPOLL_RDHUP) != 0 { readable(id.slot) }
     }
 
-    /// Whether `id` still names a live connection of this reactor.
-    public func isCurrent(_ id: ConnectionID) -> Bool {
+    /// Whether `id` still names a connection of this reactor that has a socket (in any phase).
+    func isCurrent(_ id: ConnectionID) -> Bool {
         Int(id.slot) < slots.count && slots[Int(id.slot)].generation == id.generation && slots[Int(id.slot)].phase != .free
+    }
+
+    /// Whether `id` names an open WebSocket: not closing, not failed, not gone. What protocol
+    /// code means by "the connection is alive".
+    public func isOpen(_ id: ConnectionID) -> Bool {
+        Int(id.slot) < slots.count && slots[Int(id.slot)].generation == id.generation && slots[Int(id.slot)].phase == .open
     }
 
     func id(of slot: UInt32) -> ConnectionID { ConnectionID(slot: slot, generation: slots[Int(slot)].generation) }

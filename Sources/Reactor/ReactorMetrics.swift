@@ -8,6 +8,10 @@ struct ReactorMetrics {
     let handshakesRefused: Counter
     let bytesIn: Counter
     let bytesOut: Counter
+    /// Open connections dropped because they answered neither input nor an idle ping.
+    let idleDrops: Counter
+    /// Connections closed because their unsent output passed the cap (a reader that stopped).
+    let outputOverflows: Counter
     /// How long work posted to the mailbox (deliveries, store results) waited for the loop.
     let lag: Timer
 
@@ -18,6 +22,8 @@ struct ReactorMetrics {
         handshakesRefused = Counter(label: "simplepush_handshakes_total", dimensions: labels + [("result", "refused")])
         bytesIn = Counter(label: "simplepush_bytes_in_total", dimensions: labels)
         bytesOut = Counter(label: "simplepush_bytes_out_total", dimensions: labels)
+        idleDrops = Counter(label: "simplepush_connections_dropped_total", dimensions: labels + [("reason", "idle")])
+        outputOverflows = Counter(label: "simplepush_connections_dropped_total", dimensions: labels + [("reason", "output_overflow")])
         lag = Timer(label: "simplepush_reactor_lag_seconds", dimensions: labels)
     }
 }

@@ -1,6 +1,6 @@
 /// The per-connection record, kept in a slab. It is all an idle connection costs in user space
 /// besides the session state its delegate keeps: partial input, fragments and unsent output live
-/// in side tables only while they exist.
+/// in side tables only while they exist. 16 bytes.
 struct Slot {
     enum Phase: UInt8 {
         case free
@@ -11,6 +11,21 @@ struct Slot {
         /// Output is being flushed, then the write side is shut and input is discarded until the
         /// peer closes or the deadline passes (so a close frame is not lost to a reset).
         case closing
+        /// A write failed: the socket is dead and is released once the current callback returns,
+        /// so no caller finds its slot reused under it.
+        case failed
+    }
+
+    struct Flags: OptionSet {
+        let rawValue: UInt8
+        /// EPOLLOUT is registered (only while output is pending).
+        static let wantsWrite = Flags(rawValue: 1 << 0)
+        /// The delegate asked to stop reading (its work for this connection is in flight).
+        static let readingPaused = Flags(rawValue: 1 << 1)
+        /// The deadline is the idle timer: input pushes it back; when it passes a ping is sent.
+        static let idleWatch = Flags(rawValue: 1 << 2)
+        /// An idle ping is out and unanswered: the next deadline drops the connection.
+        static let probing = Flags(rawValue: 1 << 3)
     }
 
     var fd: Int32 = -1
@@ -18,6 +33,30 @@ struct Slot {
     /// Reactor clock second at which the delegate (open) or the reactor (other phases) acts; 0 = none.
     var deadline: UInt32 = 0
     var phase = Phase.free
-    /// Whether EPOLLOUT is registered (only while output is pending).
-    var wantsWrite = false
+    var flags = Flags()
+}
+
+/// Unsent bytes of one connection. Consumed from the front by an offset, so a partial write
+/// costs no copy; compacted when the consumed part is at least half the storage.
+struct OutputBuffer {
+    private(set) var bytes: [UInt8]
+    private(set) var offset = 0
+
+    init(_ bytes: ArraySlice<UInt8>) { self.bytes = Array(bytes) }
+
+    var count: Int { bytes.count - offset }
+
+    mutating func append(_ more: [UInt8]) {
+        if offset > 0 && offset >= bytes.count / 2 {
+            bytes.removeFirst(offset)
+            offset = 0
+        }
+        bytes.append(contentsOf: more)
+    }
+
+    mutating func consume(_ written: Int) { offset += written }
+
+    func withUnsentBytes<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
+        bytes.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[offset...])) }
+    }
 }

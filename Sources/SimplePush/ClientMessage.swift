@@ -1,12 +1,13 @@
-import Foundation
+import JSON
 import PushCore
 
 /// A decoded client message, or the error it must be answered with.
 public enum ClientMessage {
     case ping
     /// `requested` is nil when the uaid was missing, empty or invalid; `gaveUAID` tells a
-    /// non-empty uaid (valid or not) from a missing or empty one.
-    case hello(requested: UAID?, channelCount: Int, gaveUAID: Bool)
+    /// non-empty uaid (valid or not) from a missing or empty one. `spelling` is how a valid
+    /// uaid was written, so the reply can echo it exactly.
+    case hello(requested: UAID?, channelCount: Int, gaveUAID: Bool, spelling: UAID.Spelling)
     case register(ChannelID)
     /// Unregister answers 200 for any channel id, valid or not, so the text is kept as sent.
     case unregister(String)
@@ -14,7 +15,7 @@ public enum ClientMessage {
     case purge
 
     /// The JSON object the client sent, kept to echo in error replies.
-    public typealias Object = [String: Any]
+    public typealias Object = [(key: String, value: JSONValue)]
 
     public enum DecodeFailure: Error {
         /// Not JSON, or not an object: the socket is closed without a reply.
@@ -23,17 +24,14 @@ public enum ClientMessage {
         case protocolError(ProtocolError, Object)
     }
 
-    /// Parses one text or binary frame. Message types and field names are matched case-insensitively.
-    public static func decode(_ bytes: [UInt8]) -> Result<(ClientMessage, Object), DecodeFailure> {
-        guard let parsed = try? JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed]),
-              let object = parsed as? Object else {
-            return .failure(.notAnObject)
-        }
+    /// Parses one text or binary frame. Message types and field names are matched
+    /// case-insensitively. Before hello (`afterHello` false) a message that needs the handshake is
+    /// refused with 201 before any of its fields is checked, as pushgo does.
+    public static func decode(_ bytes: [UInt8], afterHello: Bool = true) -> Result<(ClientMessage, Object), DecodeFailure> {
+        guard let object = JSONParser.parse(bytes)?.objectMembers else { return .failure(.notAnObject) }
         if object.isEmpty { return .success((.ping, object)) }
-        var fields: [String: Any] = [:]
-        for (key, value) in object { fields[key.lowercased()] = value }
         do {
-            return .success((try decode(fields: fields), object))
+            return .success((try decode(fields: object, afterHello: afterHello), object))
         } catch let error as ProtocolError {
             return .failure(.protocolError(error, object))
         } catch {
@@ -41,9 +39,15 @@ public enum ClientMessage {
         }
     }
 
-    private static func decode(fields: [String: Any]) throws -> ClientMessage {
-        guard let type = fields["messagetype"] as? String else { throw ProtocolError.invalidHeader }
-        switch type.lowercased() {
+    private static func decode(fields: Object, afterHello: Bool) throws -> ClientMessage {
+        guard let type = fields.value(forCaseInsensitiveKey: "messagetype")?.stringValue else {
+            throw ProtocolError.invalidHeader
+        }
+        let kind = type.lowercased()
+        if !afterHello && (kind == "register" || kind == "unregister" || kind == "ack") {
+            throw ProtocolError.requiresHandshake
+        }
+        switch kind {
         case "ping": return .ping
         case "purge": return .purge
         case "hello": return try hello(fields)
@@ -54,52 +58,60 @@ public enum ClientMessage {
         }
     }
 
-    private static func hello(_ fields: [String: Any]) throws -> ClientMessage {
-        let text = fields["uaid"] as? String
+    private static func hello(_ fields: Object) throws -> ClientMessage {
+        let text = fields.value(forCaseInsensitiveKey: "uaid")?.stringValue
         let requested = text.flatMap(UAID.init)
         var count = 0
-        if let ids = fields["channelids"], !(ids is NSNull) {
-            guard let list = ids as? [Any], list.allSatisfy({ $0 is String }) else { throw ProtocolError.invalidFields }
+        switch fields.value(forCaseInsensitiveKey: "channelids") {
+        case nil, .null?: break
+        case .array(let list)?:
+            guard list.allSatisfy({ $0.stringValue != nil }) else { throw ProtocolError.invalidFields }
             count = list.count
+        default: throw ProtocolError.invalidFields
         }
-        return .hello(requested: requested, channelCount: count, gaveUAID: !(text ?? "").isEmpty)
+        let spelling = requested == nil ? UAID.Spelling.canonical : UAID.Spelling(of: text ?? "")
+        return .hello(requested: requested, channelCount: count, gaveUAID: !(text ?? "").isEmpty, spelling: spelling)
     }
 
-    private static func channel(_ fields: [String: Any]) throws -> ChannelID {
+    private static func channel(_ fields: Object) throws -> ChannelID {
         guard let id = ChannelID(try channelText(fields)) else { throw ProtocolError.invalidFields }
         return id
     }
 
-    private static func channelText(_ fields: [String: Any]) throws -> String {
-        guard let value = fields["channelid"], !(value is NSNull) else { throw ProtocolError.missingChannelID }
-        guard let text = value as? String else { throw ProtocolError.invalidFields }
-        guard !text.isEmpty else { throw ProtocolError.missingChannelID }
-        return text
-    }
-
-    /// Entries that are not {channelID, version ≥ 0} are skipped, as pushgo does.
-    private static func acks(_ fields: [String: Any]) throws -> [(ChannelID, Version)] {
-        guard let value = fields["updates"], !(value is NSNull) else { throw ProtocolError.missingFields }
-        guard let list = value as? [Any] else { throw ProtocolError.invalidFields }
-        guard !list.isEmpty else { throw ProtocolError.missingFields }
-        return list.compactMap { entry in
-            guard let update = entry as? [String: Any] else { return nil }
-            var lowered: [String: Any] = [:]
-            for (key, value) in update { lowered[key.lowercased()] = value }
-            guard let text = lowered["channelid"] as? String, let id = ChannelID(text),
-                  let version = integerVersion(lowered["version"]) else { return nil }
-            return (id, version)
+    private static func channelText(_ fields: Object) throws -> String {
+        switch fields.value(forCaseInsensitiveKey: "channelid") {
+        case nil, .null?: throw ProtocolError.missingChannelID
+        case .string(let text)?:
+            guard !text.isEmpty else { throw ProtocolError.missingChannelID }
+            return text
+        default: throw ProtocolError.invalidFields
         }
     }
 
-    /// A JSON number that is a whole value in 0...Int64.max. Booleans (NSNumbers of type "c"
-    /// on Linux) are not versions.
-    static func integerVersion(_ value: Any?) -> Version? {
-        guard let number = value as? NSNumber, String(cString: number.objCType) != "c" else { return nil }
-        let double = number.doubleValue
-        guard double >= 0, double.rounded() == double, double < 9.3e18 else { return nil }
-        // Past Int64.max the conversion wraps negative: those are rejected here.
-        let version = number.int64Value
-        return version >= 0 ? version : nil
+    /// Entries that are not {channelID, version ≥ 0} are skipped, as pushgo does.
+    private static func acks(_ fields: Object) throws -> [(ChannelID, Version)] {
+        switch fields.value(forCaseInsensitiveKey: "updates") {
+        case nil, .null?: throw ProtocolError.missingFields
+        case .array(let list)?:
+            guard !list.isEmpty else { throw ProtocolError.missingFields }
+            return list.compactMap { entry in
+                guard let update = entry.objectMembers,
+                      let text = update.value(forCaseInsensitiveKey: "channelid")?.stringValue,
+                      let id = ChannelID(text),
+                      let version = integerVersion(update.value(forCaseInsensitiveKey: "version")) else { return nil }
+                return (id, version)
+            }
+        default: throw ProtocolError.invalidFields
+        }
+    }
+
+    /// A JSON number that is a whole value in 0...Int64.max (`5`, `5.0` and `5e0` alike).
+    /// Booleans and strings are not versions.
+    static func integerVersion(_ value: JSONValue?) -> Version? {
+        guard case .number(let text)? = value else { return nil }
+        if let exact = Int64(text) { return exact >= 0 ? exact : nil }
+        guard let double = Double(text), double >= 0, double.rounded() == double,
+              double < 9_223_372_036_854_775_807 else { return nil }
+        return Version(double)
     }
 }

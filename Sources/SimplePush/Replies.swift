@@ -1,4 +1,4 @@
-import Foundation
+import JSON
 import PushCore
 
 /// Server → client messages. Built as text directly: the fields are ours, and only `data` and
@@ -6,8 +6,9 @@ import PushCore
 public enum Replies {
     public static let ping = "{}"
 
-    public static func hello(_ uaid: UAID) -> String {
-        #"{"messageType":"hello","uaid":"\#(uaid.hex)","status":200}"#
+    /// The UAID is written the way the device spelled it.
+    public static func hello(_ uaid: UAID, spelling: UAID.Spelling = .canonical) -> String {
+        #"{"messageType":"hello","uaid":"\#(uaid.text(spelling))","status":200}"#
     }
 
     public static func register(_ channel: ChannelID, endpoint: String) -> String {
@@ -33,39 +34,18 @@ public enum Replies {
         return #"{"messageType":"notification","updates":["# + items.joined(separator: ",") + "]}"
     }
 
-    /// The client's own object plus status and error. The message type is written in its canonical
-    /// lower-case form whatever the client's spelling.
+    /// The client's own object plus status and error, keys sorted. The message type is written
+    /// in its canonical lower-case form whatever the client's spelling.
     public static func error(_ error: ProtocolError, echoing object: ClientMessage.Object) -> String {
-        var reply: [String: Any] = [:]
-        for (key, value) in object where key.lowercased() != "messagetype" { reply[key] = value }
-        if let type = object.first(where: { $0.key.lowercased() == "messagetype" })?.value {
-            reply["messageType"] = (type as? String)?.lowercased() ?? type
+        var members: [String: JSONValue] = [:]
+        for member in object where member.key.lowercased() != "messagetype" { members[member.key] = member.value }
+        if let type = object.value(forCaseInsensitiveKey: "messagetype") {
+            members["messageType"] = type.stringValue.map { .string($0.lowercased()) } ?? type
         }
-        reply["status"] = error.status
-        reply["error"] = error.message
-        guard let data = try? JSONSerialization.data(withJSONObject: reply, options: [.sortedKeys]) else {
-            return #"{"status":\#(error.status),"error":"\#(error.message)"}"#
-        }
-        return String(decoding: data, as: UTF8.self)
+        members["status"] = .int(error.status)
+        members["error"] = .string(error.message)
+        return JSONValue.object(members.sorted { $0.key < $1.key }.map { (key: $0.key, value: $0.value) }).serialized
     }
 
-    /// A JSON string literal.
-    static func quoted(_ text: String) -> String {
-        var out = "\""
-        out.reserveCapacity(text.utf8.count + 2)
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
-    }
+    static func quoted(_ text: String) -> String { JSONValue.quoted(text) }
 }

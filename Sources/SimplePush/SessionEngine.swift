@@ -21,10 +21,12 @@ public struct SessionEngine: Sendable {
         /// Close without a reply (not JSON, not an object).
         case close
         case nothing
-        /// A hello to resolve against the store (`HelloResolver`).
-        case hello(requested: UAID?, channelCount: Int)
-        /// A hello on a socket that already has `uaid`: answer 200 again and resend pending updates.
-        case repeatHello(UAID)
+        /// A hello to resolve against the store (`HelloResolver`); `spelling` is how the device
+        /// wrote the requested UAID, for the reply when it is kept.
+        case hello(requested: UAID?, channelCount: Int, spelling: UAID.Spelling)
+        /// A hello on a socket that already has `uaid`: answer 200 again (in `spelling`) and resend
+        /// pending updates.
+        case repeatHello(UAID, spelling: UAID.Spelling)
         case register(UAID, ChannelID)
         case unregister(UAID, ChannelID)
         case ack(UAID, [(ChannelID, Version)])
@@ -35,7 +37,7 @@ public struct SessionEngine: Sendable {
     public init(settings: Settings) { self.settings = settings }
 
     public func handle(_ bytes: [UInt8], session: inout Session, now: Double) -> Outcome {
-        switch ClientMessage.decode(bytes) {
+        switch ClientMessage.decode(bytes, afterHello: session.phase == .ready) {
         case .failure(.notAnObject):
             return .close
         case .failure(.protocolError(let error, let object)):
@@ -54,15 +56,15 @@ public struct SessionEngine: Sendable {
             return .reply(Replies.ping)
         }
         if case .purge = message { return .nothing }
-        if case .hello(let requested, let count, let gaveUAID) = message {
+        if case .hello(let requested, let count, let gaveUAID, let spelling) = message {
             guard session.phase == .ready, let current = session.uaid else {
                 session.phase = .helloInFlight
-                return .hello(requested: requested, channelCount: count)
+                return .hello(requested: requested, channelCount: count, spelling: spelling)
             }
             if gaveUAID && requested != current {
                 return .replyAndClose(Replies.error(.existingHandshake, echoing: object))
             }
-            return .repeatHello(current)
+            return .repeatHello(current, spelling: gaveUAID ? spelling : session.spelling)
         }
         guard session.phase == .ready, let uaid = session.uaid else {
             return .replyAndClose(Replies.error(.requiresHandshake, echoing: object))

@@ -6,6 +6,33 @@ import XCTest
 /// Every error the server can produce over the socket: the echoed object with status and error,
 /// then a close; and the closes without reply for input that is not a JSON object.
 final class ErrorTests: EndToEndTestCase {
+    func testAMessageThatNeedsAHandshakeIs201BeforeAnyFieldCheck() throws {
+        let server = try startServer()
+        // Each of these would be 105 or 107 after hello; before it, the handshake comes first.
+        let early: [[String: Any]] = [
+            ["messageType": "register"],
+            ["messageType": "unregister"],
+            ["messageType": "ack"],
+            ["messageType": "ack", "updates": [Any]()],
+            ["messageType": "register", "channelID": "not-a-uuid"],
+        ]
+        for sent in early {
+            let client = try connect(to: server)
+            try client.send(json: sent)
+            try assertProtocolError(.requiresHandshake, on: client, after: sent)
+        }
+    }
+
+    func testATrailingCommaIsInvalidJSONAndClosesWithoutReply() throws {
+        let server = try startServer()
+        for text in [#"{"messageType":"hello",}"#, #"{"messageType":"hello","channelIDs":["a",]}"#, #"{"a":1 "b":2}"#] {
+            let client = try connect(to: server)
+            try client.send(text: text)
+            let close = try client.expectClose()
+            XCTAssertNotNil(close.code, "\(text): \(close)")
+        }
+    }
+
     func testMissingMessageTypeIs101() throws {
         let server = try startServer()
         let client = try connect(to: server)

@@ -52,7 +52,21 @@ final class HelloTests: EndToEndTestCase {
         let dashed = [hex.prefix(8), hex.dropFirst(8).prefix(4), hex.dropFirst(12).prefix(4),
                       hex.dropFirst(16).prefix(4), hex.dropFirst(20)].joined(separator: "-")
         let again = try connect(to: server).hello(uaid: dashed, channelIDs: [device.channelID])
+        XCTAssertEqual(again, dashed, "a kept UAID is echoed exactly as the device wrote it")
         XCTAssertEqual(normalizedUUID(again), device.uaid, "sent \(dashed)")
+    }
+
+    func testAKeptUAIDIsEchoedInTheDevicesOwnSpellingOnEveryHello() throws {
+        let server = try startServer()
+        let device = try registeredDevice(on: server)
+        device.client.close()
+        // Mixed case, as a client that stores the id however it likes may send it.
+        let mixed = String(device.uaid.enumerated().map { $0.offset % 3 == 0 ? Character($0.element.uppercased()) : $0.element })
+        let client = try connect(to: server)
+        XCTAssertEqual(try client.hello(uaid: mixed, channelIDs: [device.channelID]), mixed)
+        // A repeated hello without a uaid echoes the spelling the connection was opened with.
+        XCTAssertEqual(try client.hello(uaid: "", channelIDs: []), mixed)
+        XCTAssertEqual(try client.hello(uaid: device.uaid, channelIDs: []), device.uaid)
     }
 
     func testHelloWithUnknownUAIDAndNoChannelsKeepsIt() throws {

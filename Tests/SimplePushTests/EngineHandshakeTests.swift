@@ -34,7 +34,7 @@ final class EngineHandshakeTests: XCTestCase {
     func testHelloIsHandedToTheResolver() {
         var harness = EngineHarness()
         let outcome = harness.send(#"{"messageType":"hello","uaid":"\#(Sample.uaidDashed)","channelIDs":["\#(Sample.channel)"]}"#)
-        guard case .hello(let requested, let count) = outcome else { return XCTFail("got \(outcome)") }
+        guard case .hello(let requested, let count, _) = outcome else { return XCTFail("got \(outcome)") }
         XCTAssertEqual(requested, Sample.uaid)
         XCTAssertEqual(count, 1)
         XCTAssertEqual(harness.session.phase, .helloInFlight)
@@ -44,7 +44,7 @@ final class EngineHandshakeTests: XCTestCase {
     func testAHelloWithoutAUAIDIsHandedToTheResolverAsNil() {
         var harness = EngineHarness()
         let outcome = harness.send(#"{"messageType":"hello"}"#)
-        guard case .hello(let requested, let count) = outcome else { return XCTFail("got \(outcome)") }
+        guard case .hello(let requested, let count, _) = outcome else { return XCTFail("got \(outcome)") }
         XCTAssertNil(requested)
         XCTAssertEqual(count, 0)
     }
@@ -59,7 +59,7 @@ final class EngineHandshakeTests: XCTestCase {
         for hello in hellos {
             var harness = EngineHarness.ready()
             let outcome = harness.send(hello)
-            guard case .repeatHello(let uaid) = outcome else { XCTFail("\(hello): got \(outcome)"); continue }
+            guard case .repeatHello(let uaid, _) = outcome else { XCTFail("\(hello): got \(outcome)"); continue }
             XCTAssertEqual(uaid, Sample.uaid, hello)
             XCTAssertEqual(harness.session.phase, .ready, hello)
         }

@@ -94,7 +94,7 @@ final class RepliesTests: XCTestCase {
     }
 
     func testErrorReplyEchoesTheClientObjectWithCanonicalType() {
-        let client: [String: Any] = ["MessageType": "ReGiStEr", "channelID": "x", "extra": [1, 2]]
+        let client = clientObject(#"{"MessageType":"ReGiStEr","channelID":"x","extra":[1,2]}"#)
         let reply = parseObject(Replies.error(.invalidFields, echoing: client))
         XCTAssertEqual(reply["messageType"] as? String, "register")
         XCTAssertNil(reply["MessageType"], "the client's spelling of the key must not appear twice")
@@ -106,19 +106,19 @@ final class RepliesTests: XCTestCase {
     }
 
     func testErrorReplyOverridesClientStatusAndError() {
-        let client: [String: Any] = ["messageType": "hello", "status": 200, "error": "none"]
+        let client = clientObject(#"{"messageType":"hello","status":200,"error":"none"}"#)
         let reply = parseObject(Replies.error(.existingHandshake, echoing: client))
         assertError(reply, is: .existingHandshake)
     }
 
     func testErrorReplyKeepsANonStringMessageType() {
-        let reply = parseObject(Replies.error(.invalidHeader, echoing: ["messageType": 12]))
+        let reply = parseObject(Replies.error(.invalidHeader, echoing: clientObject(#"{"messageType":12}"#)))
         XCTAssertEqual(reply["messageType"] as? Int, 12)
         assertError(reply, is: .invalidHeader)
     }
 
     func testErrorReplyWithoutMessageType() {
-        let reply = parseObject(Replies.error(.invalidHeader, echoing: ["uaid": "q\"uote"]))
+        let reply = parseObject(Replies.error(.invalidHeader, echoing: clientObject(#"{"uaid":"q\"uote"}"#)))
         XCTAssertNil(reply["messageType"])
         XCTAssertEqual(reply["uaid"] as? String, "q\"uote")
         assertError(reply, is: .invalidHeader)

@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 import PushCore
 import SimplePush
 import XCTest
@@ -58,7 +59,7 @@ func isNotAnObject(_ text: String) -> Bool {
 /// The hello fields a frame decodes to.
 func decodedHello(_ text: String, file: StaticString = #filePath, line: UInt = #line) -> (requested: UAID?, count: Int)? {
     guard let message = decoded(text, file: file, line: line) else { return nil }
-    guard case .hello(let requested, let count, _) = message else {
+    guard case .hello(let requested, let count, _, _) = message else {
         XCTFail("\(text) decoded as \(message), not hello", file: file, line: line)
         return nil
     }
@@ -68,4 +69,13 @@ func decodedHello(_ text: String, file: StaticString = #filePath, line: UInt = #
 /// Ack entries as "channel=version" strings, which compare easily.
 func describeAcks(_ entries: [(ChannelID, Version)]) -> [String] {
     entries.map { "\($0.0.value)=\($0.1)" }
+}
+
+/// A client object as the decoder keeps it for echoing.
+func clientObject(_ text: String, file: StaticString = #filePath, line: UInt = #line) -> ClientMessage.Object {
+    guard let members = JSONParser.parse(Array(text.utf8))?.objectMembers else {
+        XCTFail("not a JSON object: \(text)", file: file, line: line)
+        return []
+    }
+    return members
 }
