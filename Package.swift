@@ -120,6 +120,7 @@ let package = Package(
         .target(name: "MemcachedTestSupport", path: "Tests/Support/MemcachedTestSupport"),
 
         .testTarget(name: "WebSocketTests", dependencies: ["WebSocket"]),
+        .testTarget(name: "JSONTests", dependencies: ["JSON"]),
         .testTarget(name: "ReactorTests", dependencies: ["Reactor", "CEpoll", "WebSocket", "LoopbackClient"]),
         .testTarget(name: "ConnectionNodeTests", dependencies: [
             "ConnectionNode", "Reactor", "PushCore", "Store", "StoreMemory", "WebSocket", "LoopbackClient",

@@ -69,3 +69,9 @@ final class FlowControlTests: XCTestCase {
         XCTAssertEqual(buffer.withUnsentBytes { Array($0) }, [6, 7, 8, 9, 10, 11])
     }
 }
+
+final class SlotLayoutTests: XCTestCase {
+    func testASlotStaysSixteenBytes() {
+        XCTAssertEqual(MemoryLayout<Slot>.stride, 16, "one slot exists per connection")
+    }
+}

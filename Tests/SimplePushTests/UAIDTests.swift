@@ -1,4 +1,5 @@
 import PushCore
+import SimplePush
 import XCTest
 
 final class UAIDTests: XCTestCase {
@@ -66,5 +67,22 @@ final class UAIDTests: XCTestCase {
         for text in ["", "abc", "not-a-uuid-but-36-characters-long!!", Sample.otherChannel + "0"] {
             XCTAssertNil(ChannelID(text), text)
         }
+    }
+}
+
+/// The spelling a device used for its UAID, kept so replies echo it exactly.
+final class UAIDSpellingTests: XCTestCase {
+    func testEverySpellingRoundTrips() {
+        let uaid = Sample.uaid
+        for text in [Sample.uaidHex, Sample.uaidDashed, Sample.uaidHex.uppercased(), Sample.uaidDashed.uppercased(),
+                     "0123456789AbCdEf0123456789aBcDeF", "01234567-89AB-cdef-0123-456789ABCDEF"] {
+            XCTAssertEqual(UAID(text), uaid, text)
+            XCTAssertEqual(uaid.text(UAID.Spelling(of: text)), text)
+        }
+        XCTAssertEqual(uaid.text(.canonical), Sample.uaidHex)
+    }
+
+    func testTheSessionStaysThirtyTwoBytes() {
+        XCTAssertEqual(MemoryLayout<Session>.size, 32, "one session exists per connected device")
     }
 }
