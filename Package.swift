@@ -106,7 +106,7 @@ let package = Package(
 
         // The load tester: its own epoll client loop, as lean as the server.
         .target(name: "LoadTestKit", dependencies: [
-            "CEpoll", "WebSocket",
+            "CEpoll", "WebSocket", "JSON",
             .product(name: "Histogram", package: "hdrhistogram-swift"),
         ], path: "loadtest/Sources/LoadTestKit"),
         .executableTarget(name: "loadtest", dependencies: [
@@ -133,7 +133,7 @@ let package = Package(
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         .testTarget(name: "EndToEndTests", dependencies: ["WebSocket", "PushCore", "MemcachedTestSupport"]),
-        .testTarget(name: "LoadTestKitTests", dependencies: ["LoadTestKit"]),
+        .testTarget(name: "LoadTestKitTests", dependencies: ["LoadTestKit", "JSON"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -7,14 +7,15 @@ public enum JSONParser {
 
     /// The value `bytes` holds, or nil when they are not exactly one valid JSON text (surrounding
     /// whitespace allowed) in valid UTF-8.
-    public static func parse<Bytes: Collection>(_ bytes: Bytes) -> JSONValue? where Bytes.Element == UInt8 {
-        let array = Array(bytes)
-        return array.withUnsafeBufferPointer { buffer in
-            var reader = Reader(bytes: buffer)
-            guard let value = reader.value(depth: 0) else { return nil }
-            reader.skipWhitespace()
-            return reader.atEnd ? value : nil
-        }
+    public static func parse(_ bytes: UnsafeRawBufferPointer) -> JSONValue? {
+        var reader = Reader(bytes: bytes.assumingMemoryBound(to: UInt8.self))
+        guard let value = reader.value(depth: 0) else { return nil }
+        reader.skipWhitespace()
+        return reader.atEnd ? value : nil
+    }
+
+    public static func parse(_ bytes: [UInt8]) -> JSONValue? {
+        bytes.withUnsafeBytes { parse($0) }
     }
 
     private struct Reader {

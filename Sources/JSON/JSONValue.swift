@@ -24,6 +24,27 @@ public enum JSONValue: Sendable {
         if case .string(let text) = self { return text }
         return nil
     }
+
+    /// The items when this is an array.
+    public var arrayValue: [JSONValue]? {
+        if case .array(let items) = self { return items }
+        return nil
+    }
+
+    /// A number that is a whole value in the 64-bit range (`5`, `5.0` and `5e0` alike), exact
+    /// when written as an integer.
+    public var integerValue: Int64? {
+        guard case .number(let text) = self else { return nil }
+        if let exact = Int64(text) { return exact }
+        guard let double = Double(text), double.rounded() == double,
+              double >= -9_223_372_036_854_775_808, double < 9_223_372_036_854_775_807 else { return nil }
+        return Int64(double)
+    }
+
+    /// An object member by name in any case (SimplePush matches field names that way).
+    public subscript(caseInsensitive name: String) -> JSONValue? {
+        objectMembers?.value(forCaseInsensitiveKey: name.lowercased())
+    }
 }
 
 extension Array where Element == (key: String, value: JSONValue) {

@@ -108,10 +108,7 @@ public enum ClientMessage {
     /// A JSON number that is a whole value in 0...Int64.max (`5`, `5.0` and `5e0` alike).
     /// Booleans and strings are not versions.
     static func integerVersion(_ value: JSONValue?) -> Version? {
-        guard case .number(let text)? = value else { return nil }
-        if let exact = Int64(text) { return exact >= 0 ? exact : nil }
-        guard let double = Double(text), double >= 0, double.rounded() == double,
-              double < 9_223_372_036_854_775_807 else { return nil }
-        return Version(double)
+        guard let version = value?.integerValue, version >= 0 else { return nil }
+        return version
     }
 }

@@ -1,3 +1,4 @@
+import JSON
 @testable import LoadTestKit
 import XCTest
 
@@ -26,13 +27,13 @@ final class WireFormatTests: XCTestCase {
     }
 
     func testStringEscapesAndNumbers() {
-        let value = JSONReader.parse(Array(#"{"s":"a\"b\\c\/\n\u00e9\ud83d\ude00","n":-1.5e2,"i":-42,"t":true,"z":null,"l":[1,[2]]}"#.utf8))
-        XCTAssertEqual(value?["s"]?.stringValue, "a\"b\\c/\né😀")
-        XCTAssertEqual(value?["n"], .number(-150))
-        XCTAssertEqual(value?["i"]?.integerValue, -42)
-        XCTAssertEqual(value?["t"], .bool(true))
-        XCTAssertEqual(value?["z"], .null)
-        XCTAssertEqual(value?["l"], .array([.integer(1), .array([.integer(2)])]))
+        let value = JSONParser.parse(Array(#"{"s":"a\"b\\c\/\n\u00e9\ud83d\ude00","n":-1.5e2,"i":-42,"t":true,"z":null,"l":[1,[2]]}"#.utf8))
+        XCTAssertEqual(value?[caseInsensitive: "s"]?.stringValue, "a\"b\\c/\né😀")
+        XCTAssertEqual(value?[caseInsensitive: "n"]?.integerValue, -150)
+        XCTAssertEqual(value?[caseInsensitive: "i"]?.integerValue, -42)
+        XCTAssertEqual(value?[caseInsensitive: "l"]?.serialized, "[1,[2]]")
+        XCTAssertEqual(value?[caseInsensitive: "z"]?.serialized, "null")
+        XCTAssertEqual(value?[caseInsensitive: "t"]?.serialized, "true")
     }
 
     func testClientMessagesAreTheProtocolsJSON() throws {

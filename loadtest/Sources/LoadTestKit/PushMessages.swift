@@ -1,3 +1,4 @@
+import JSON
 /// One update inside a notification or an ack.
 public struct UpdateRef: Equatable, Sendable {
     public var channelID: String
@@ -21,22 +22,22 @@ public enum ServerMessage: Equatable, Sendable {
 
     /// Decodes one text message; nil when it is not a JSON object.
     public init?(json bytes: UnsafeRawBufferPointer) {
-        guard let value = JSONReader.parse(bytes), case .object(let members) = value else { return nil }
+        guard let value = JSONParser.parse(bytes), let members = value.objectMembers else { return nil }
         if members.isEmpty {
             self = .pong
             return
         }
-        let type = value["messageType"]?.stringValue?.lowercased() ?? ""
-        let status = value["status"]?.integerValue.map { Int(clamping: $0) }
+        let type = value[caseInsensitive: "messageType"]?.stringValue?.lowercased() ?? ""
+        let status = value[caseInsensitive: "status"]?.integerValue.map { Int(clamping: $0) }
         switch type {
         case "hello":
-            self = .hello(status: status ?? 0, uaid: value["uaid"]?.stringValue ?? "")
+            self = .hello(status: status ?? 0, uaid: value[caseInsensitive: "uaid"]?.stringValue ?? "")
         case "register":
-            self = .register(status: status ?? 0, channelID: value["channelID"]?.stringValue ?? "",
-                             pushEndpoint: value["pushEndpoint"]?.stringValue)
+            self = .register(status: status ?? 0, channelID: value[caseInsensitive: "channelID"]?.stringValue ?? "",
+                             pushEndpoint: value[caseInsensitive: "pushEndpoint"]?.stringValue)
         case "notification":
-            let updates = (value["updates"]?.arrayValue ?? []).compactMap { item -> UpdateRef? in
-                guard let channel = item["channelID"]?.stringValue, let version = item["version"]?.integerValue else { return nil }
+            let updates = (value[caseInsensitive: "updates"]?.arrayValue ?? []).compactMap { item -> UpdateRef? in
+                guard let channel = item[caseInsensitive: "channelID"]?.stringValue, let version = item[caseInsensitive: "version"]?.integerValue else { return nil }
                 return UpdateRef(channelID: channel, version: version)
             }
             self = .notification(updates)
