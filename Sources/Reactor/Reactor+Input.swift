@@ -65,9 +65,8 @@ extension Reactor {
     /// Stops handing this connection's messages to the delegate: input stays in the kernel's
     /// buffer (TCP flow control holds the peer back) and what was already read waits here.
     public func pauseReading(_ id: ConnectionID) {
-        guard isOpen(id), !slots[Int(id.slot)].flags.contains(.readingPaused) else { return }
+        guard isOpen(id) else { return }
         slots[Int(id.slot)].flags.insert(.readingPaused)
-        updateInterest(id.slot)
     }
 
     /// Hands on the input that waited, then reads the socket again.
@@ -77,7 +76,11 @@ extension Reactor {
         if let waiting = pendingInput.removeValue(forKey: id.slot) {
             waiting.withUnsafeBytes { consume(id.slot, $0) }
         }
-        if isOpen(id) { updateInterest(id.slot) }
+        let index = Int(id.slot)
+        if isOpen(id) && !slots[index].flags.contains(.readingPaused) && slots[index].flags.contains(.inputMasked) {
+            slots[index].flags.remove(.inputMasked)
+            updateInterest(id.slot)
+        }
     }
 
     /// Returns the bytes used, or nil when more input is needed.

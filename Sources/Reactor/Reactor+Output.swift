@@ -65,15 +65,15 @@ extension Reactor {
         case .handshaking, .open: break
         case .closing, .failed, .free: return
         }
-        let wasPaused = slots[index].flags.contains(.readingPaused)
+        let wasMasked = slots[index].flags.contains(.inputMasked)
         slots[index].phase = .closing
-        slots[index].flags.subtract([.idleWatch, .probing, .readingPaused])
+        slots[index].flags.subtract([.idleWatch, .probing, .readingPaused, .inputMasked])
         slots[index].deadline = clock.seconds(after: settings.closeLinger)
         pendingInput[slot] = nil
         assemblers[slot] = nil
         if pendingOutput[slot] == nil { shutdown(slots[index].fd, Int32(SHUT_WR)) }
         // Input is drained while closing, so the peer's EOF is seen.
-        if wasPaused { updateInterest(slot) }
+        if wasMasked { updateInterest(slot) }
     }
 
     /// Writes what the socket takes now and keeps the rest. A failure marks the slot failed; it
@@ -129,12 +129,12 @@ extension Reactor {
         if slots[index].phase == .closing { shutdown(slots[index].fd, Int32(SHUT_WR)) }
     }
 
-    /// Registers the epoll events the slot wants: input unless reading is paused (or the
-    /// connection is closing and its input is only drained), output while some is pending.
+    /// Registers the epoll events the slot wants: input unless it is masked while reading is
+    /// paused, output while some is pending.
     func updateInterest(_ slot: UInt32) {
         let index = Int(slot)
         var events: UInt32 = 0
-        if !slots[index].flags.contains(.readingPaused) { events |= UInt32(CEPOLL_IN | CEPOLL_RDHUP) }
+        if !slots[index].flags.contains(.inputMasked) { events |= UInt32(CEPOLL_IN | CEPOLL_RDHUP) }
         if slots[index].flags.contains(.wantsWrite) { events |= UInt32(CEPOLL_OUT) }
         _ = cepoll_modify(epollFD, slots[index].fd, events, id(of: slot).token)
     }

@@ -205,8 +205,13 @@ public final class Reactor: @unchecked Sendable {
         if event & UInt32(CEPOLL_OUT) != 0 { flush(id.slot) }
         guard isCurrent(id), slots[Int(id.slot)].phase != .failed else { return }
         if slots[Int(id.slot)].flags.contains(.readingPaused) {
-            // Not reading: only a reset or hang-up matters now, and it ends the connection.
-            if event & UInt32(CEPOLL_HUP | CEPOLL_ERR) != 0 { release(id.slot, notify: true) }
+            // Not reading: a reset or hang-up ends the connection; input waits in the kernel,
+            // with EPOLLIN off so level-triggered epoll does not report it again and again.
+            if event & UInt32(CEPOLL_HUP | CEPOLL_ERR) != 0 { return release(id.slot, notify: true) }
+            if !slots[Int(id.slot)].flags.contains(.inputMasked) {
+                slots[Int(id.slot)].flags.insert(.inputMasked)
+                updateInterest(id.slot)
+            }
             return
         }
         if event & UInt32(CEPOLL_IN | CEPOLL_HUP | CEPOLL_ERR | CEPOLL_RDHUP) != 0 { readable(id.slot) }

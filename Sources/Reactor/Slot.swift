@@ -22,6 +22,9 @@ struct Slot {
         static let wantsWrite = Flags(rawValue: 1 << 0)
         /// The delegate asked to stop reading (its work for this connection is in flight).
         static let readingPaused = Flags(rawValue: 1 << 1)
+        /// Input arrived while paused, so EPOLLIN is off until reading resumes. Set only then: most
+        /// pauses end before the peer sends more, and cost no system call at all.
+        static let inputMasked = Flags(rawValue: 1 << 4)
         /// The deadline is the idle timer: input pushes it back; when it passes a ping is sent.
         static let idleWatch = Flags(rawValue: 1 << 2)
         /// An idle ping is out and unanswered: the next deadline drops the connection.
