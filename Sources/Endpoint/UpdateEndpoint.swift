@@ -12,14 +12,20 @@ public enum UpdateEndpoint {
     ) -> some ApplicationProtocol {
         let listener = deps.config.endpoint.listener
         let bind = bindAddress(for: listener)
-        var configuration = ApplicationConfiguration(address: bind ?? .hostname())
-        if listener.maxConnections > 0 {
-            configuration.availableConnectionsDelegate = .maximum(listener.maxConnections, logger: deps.logger)
-        }
+        // No availableConnectionsDelegate: it stops accepting at the cap, which leaves every new
+        // client, app servers included, waiting in the backlog. The guarded channel sheds instead.
+        let limits = ConnectionLimits(deps.config.endpoint)
+        let warnings = LimitWarnings(logger: deps.logger)
         var app = Application(
             router: makeRouter(deps),
-            configuration: configuration,
-            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
+            server: .guardedHTTP1(limits: limits, registry: ConnectionRegistry(capacity: limits.maxConnections),
+                                  warnings: warnings),
+            configuration: ApplicationConfiguration(address: bind ?? .hostname()),
+            onServerRunning: { channel in
+                // The listening channel is only reachable here; first, to see accept errors before NIO's backoff.
+                try? await channel.pipeline.addHandler(AcceptPauseHandler(warnings: warnings), position: .first).get()
+                await onServerRunning(channel.localAddress?.port ?? 0)
+            },
             logger: deps.logger
         )
         if bind == nil {

@@ -16,12 +16,19 @@ struct UpdateHandler: Sendable {
     func handle(_ request: Request, token: String) async -> Response {
         // One snapshot per request: a reload in the middle does not mix old and new limits.
         let live = deps.live.current
+        let headers: HTTPFields = live.config.endpoint.enableCORS ? [.accessControlAllowOrigin: "*"] : [:]
+        guard TransferCoding.isSupported(request.headers) else {
+            // Not an outcome of the update: the body cannot be read, so nothing about it is known.
+            EndpointMetrics.updates(status: HTTPResponse.Status.notImplemented.code).increment()
+            return .jsonError(.notImplemented, message: "Unsupported Transfer-Encoding; only chunked is accepted",
+                              headers: headers)
+        }
         let outcome = deps.drain.isDraining ? .shuttingDown : await process(request, token: token, live: live)
         EndpointMetrics.updates(status: outcome.status.code).increment()
         deps.logger.debug(
             "update request",
             metadata: ["status": "\(outcome.status.code)", "outcome": "\(outcome.name)"])
-        return outcome.response(headers: live.config.endpoint.enableCORS ? [.accessControlAllowOrigin: "*"] : [:])
+        return outcome.response(headers: headers)
     }
 
     private func process(_ request: Request, token: String, live: LiveConfig.Snapshot) async -> UpdateOutcome {

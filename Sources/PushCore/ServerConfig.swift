@@ -61,7 +61,15 @@ public struct ServerConfig: Equatable, Sendable {
         public var url = ""
         /// Answer OPTIONS and PUT with CORS headers.
         public var enableCORS = false
-        public var listener = Listener(address: "127.0.0.1:8081")
+        /// A request head must be complete within this many seconds of the connection opening, or
+        /// of the first byte of a later request on a kept-alive connection.
+        public var headerTimeout = 10.0
+        /// A request body must be complete within this many seconds of its head.
+        public var bodyTimeout = 30.0
+        /// Close a kept-alive connection when no new request starts within this many seconds of a response.
+        public var idleTimeout = 60.0
+        /// The cap leaves most of the process's descriptors to devices on the WebSocket listener.
+        public var listener = Listener(address: "127.0.0.1:8081", maxConnections: 4096)
         public init() {}
 
         /// The base URL endpoints are built on, without a trailing slash.
@@ -77,7 +85,16 @@ public struct ServerConfig: Equatable, Sendable {
         public var address: String
         /// Most simultaneous connections; 0 means no limit beyond the open-file limit.
         public var maxConnections = 0
-        public init(address: String) { self.address = address }
+        /// TCP keepalive on accepted sockets (read by the endpoint listener): probe a connection
+        /// silent this many seconds, every `tcpKeepAliveInterval` seconds, and drop it after
+        /// `tcpKeepAliveCount` unanswered probes, so peers that vanished do not hold a descriptor.
+        public var tcpKeepAliveIdle = 60.0
+        public var tcpKeepAliveInterval = 10.0
+        public var tcpKeepAliveCount = 6
+        public init(address: String, maxConnections: Int = 0) {
+            self.address = address
+            self.maxConnections = maxConnections
+        }
     }
 
     /// `[storage]`, `[storage.sqlite]` and `[storage.memcache]`
