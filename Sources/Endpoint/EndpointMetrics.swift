@@ -14,4 +14,9 @@ enum EndpointMetrics {
     private static func makeUpdates(status: Int) -> Counter {
         Counter(label: "simplepush_updates_total", dimensions: [("status", String(status))])
     }
+
+    /// Connections closed by each endpoint limit, made once.
+    static let limitClosures: [LimitWarnings.Limit: Counter] = Dictionary(uniqueKeysWithValues: LimitWarnings.Limit.allCases.map {
+        ($0, Counter(label: "simplepush_endpoint_limit_closures_total", dimensions: [("limit", $0.rawValue)]))
+    })
 }

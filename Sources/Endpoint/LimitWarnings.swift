@@ -39,6 +39,7 @@ final class LimitWarnings: Sendable {
 
     /// Counts one closed connection; `eventLoop` runs the timer that reports what the window gathered.
     func record(_ limit: Limit, on eventLoop: any EventLoop) {
+        EndpointMetrics.limitClosures[limit]?.increment()
         let reportNow = windows.withLockedValue { windows -> Bool in
             if windows[limit, default: Window()].isOpen {
                 windows[limit]!.countSinceReport += 1

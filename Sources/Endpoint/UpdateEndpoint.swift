@@ -23,7 +23,10 @@ public enum UpdateEndpoint {
             configuration: ApplicationConfiguration(address: bind ?? .hostname()),
             onServerRunning: { channel in
                 // The listening channel is only reachable here; first, to see accept errors before NIO's backoff.
-                try? await channel.pipeline.addHandler(AcceptPauseHandler(warnings: warnings), position: .first).get()
+                // Made on the channel's own loop: the handler is loop-bound state, not Sendable.
+                try? await channel.eventLoop.submit {
+                    try channel.pipeline.syncOperations.addHandler(AcceptPauseHandler(warnings: warnings), position: .first)
+                }.get()
                 await onServerRunning(channel.localAddress?.port ?? 0)
             },
             logger: deps.logger

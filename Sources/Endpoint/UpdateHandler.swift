@@ -2,12 +2,14 @@ import Foundation
 import HTTPForm
 import Hummingbird
 import Logging
+import Observability
 import PushCore
 import Store
 
 /// `PUT /update/<token>`: an app server announces a new version (and optional data) for a channel.
 struct UpdateHandler: Sendable {
     let deps: EndpointDependencies
+    static let storeErrors = LogThrottle()
 
     /// A form carries `data` percent-encoded (up to three bytes per byte) plus the version and
     /// separators; anything past this is not a valid update and is refused before it is buffered.
@@ -53,7 +55,9 @@ struct UpdateHandler: Sendable {
         do {
             result = try await deps.store.saveUpdate(uaid, channel: channel, version: version, data: data)
         } catch {
-            deps.logger.warning("store failed to save an update", metadata: ["error": "\(error)"])
+            // An outage fails every PUT: a line every few seconds says so without flooding the log.
+            UpdateHandler.storeErrors.log(deps.logger, .warning, "store failed to save an update", kind: "save-update",
+                                          metadata: ["error": "\(error)"])
             return .storeUnavailable
         }
         switch result {
