@@ -4,6 +4,7 @@ public enum FormURLEncoding {
     /// Decodes `key=value&key=value`. `+` is a space and `%XX` a byte; a key without `=` has an
     /// empty value; the first occurrence of a key wins. Returns nil when an escape is malformed or
     /// the decoded bytes are not UTF-8, so a garbled request is refused rather than half-read.
+    @inlinable  // specialised for each caller's byte collection: generic code across modules is slow
     public static func decode<Bytes: Collection>(_ bytes: Bytes) -> [String: String]? where Bytes.Element == UInt8 {
         var fields: [String: String] = [:]
         for pair in bytes.split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: true) {
@@ -16,7 +17,8 @@ public enum FormURLEncoding {
         return fields
     }
 
-    private static func unescape<Bytes: Collection>(_ bytes: Bytes) -> String? where Bytes.Element == UInt8 {
+    @inlinable
+    static func unescape<Bytes: Collection>(_ bytes: Bytes) -> String? where Bytes.Element == UInt8 {
         var decoded: [UInt8] = []
         decoded.reserveCapacity(bytes.count)
         var index = bytes.startIndex
@@ -41,7 +43,8 @@ public enum FormURLEncoding {
         return text.utf8.elementsEqual(decoded) ? text : nil
     }
 
-    private static func hexDigit(_ byte: UInt8) -> UInt8? {
+    @inlinable
+    static func hexDigit(_ byte: UInt8) -> UInt8? {
         switch byte {
         case UInt8(ascii: "0")...UInt8(ascii: "9"): return byte - UInt8(ascii: "0")
         case UInt8(ascii: "a")...UInt8(ascii: "f"): return byte - UInt8(ascii: "a") + 10
