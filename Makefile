@@ -5,7 +5,7 @@ BIN := .build/$(CONFIG)/simplepush
 # Debian packages the build and the tests need.
 APT_PACKAGES := libsqlite3-dev pkg-config libmemcached-dev memcached
 
-.PHONY: run build test deps bench clean
+.PHONY: run build test deps bench clean fuzz fuzz-smoke
 
 run: build
 	$(BIN) serve $(if $(CONFIG_FILE),--config $(CONFIG_FILE),)
@@ -34,3 +34,11 @@ deps:
 
 clean:
 	rm -rf .build
+
+# libFuzzer targets for the parsers (fuzz/, see FUZZING.md): 1,000,000 runs each, or a few
+# seconds each for CI. Built with the sanitizers in fuzz/.build-fuzz, apart from .build.
+fuzz:
+	bash fuzz/run.sh
+
+fuzz-smoke:
+	FUZZ_SMOKE=1 bash fuzz/run.sh

@@ -10,10 +10,13 @@ enum DurationText {
         let unit = String(trimmed.reversed().prefix(while: \.isLetter).reversed())
         let number = trimmed.dropLast(unit.count).trimmingCharacters(in: .whitespaces)
         guard let multiplier = unit.isEmpty ? 1 : unitSeconds[unit.lowercased()],
-              !number.isEmpty, number.allSatisfy({ $0.isNumber || $0 == "." || $0 == "-" || $0 == "+" }),
+              // An exponent too: TOML floats may have one, and `format` writes one for tiny or huge values.
+              !number.isEmpty, number.allSatisfy({ $0.isNumber || ".-+eE".contains($0) }),
               let value = Double(number)
         else { return nil }
-        return value * multiplier
+        // Milliseconds are divided: 0.001 is inexact, and 1400 * 0.001 is not the 1.4 s that
+        // `format` wrote as "1400ms".
+        return unit.lowercased() == "ms" ? value / 1000 : value * multiplier
     }
 
     /// The shortest exact text form: whole seconds as `30s`, whole milliseconds as `500ms`.

@@ -7,6 +7,10 @@ struct TOMLSource {
     let text: String
 
     func apply(to config: inout ServerConfig, problems: inout ProblemList) {
+        if let (line, message) = TOMLPreflight.problem(in: text) {
+            problems.add("\(fileName):\(line): syntax error: \(message)")
+            return
+        }
         let root: TOMLTable
         do {
             root = try TOMLTable(string: text)

@@ -29,7 +29,9 @@ struct HeadScanner {
         var fieldLines: [Range<Int>] = []
         while true {
             guard let newline = firstNewline(in: bytes, from: lineStart) else {
-                if startLine == nil && bytes.count - lineStart > maxStartLine { return .failure(uriTooLong) }
+                // A final CR may be the first half of the line's CRLF, which the limit does not count.
+                let pending = bytes.count - lineStart - (bytes.count > lineStart && bytes.last == 0x0D ? 1 : 0)
+                if startLine == nil && pending > maxStartLine { return .failure(uriTooLong) }
                 if bytes.count >= maxHeadBytes { return .failure(headTooLarge) }
                 return .needMore
             }
@@ -73,10 +75,12 @@ struct HeadScanner {
     static func field(_ bytes: UnsafeRawBufferPointer, _ line: Range<Int>) -> (name: String, value: String)? {
         guard let colon = line.first(where: { bytes[$0] == 0x3A }), colon > line.lowerBound,
               (line.lowerBound ..< colon).allSatisfy({ isTokenByte(bytes[$0]) }) else { return nil }
-        let valueRange = colon + 1 ..< line.upperBound
-        guard valueRange.allSatisfy({ isFieldValueByte(bytes[$0]) }) else { return nil }
-        let value = string(bytes, valueRange).trimmingHTTPWhitespace()
-        return (string(bytes, line.lowerBound ..< colon), String(value))
+        var start = colon + 1, end = line.upperBound
+        guard (start ..< end).allSatisfy({ isFieldValueByte(bytes[$0]) }) else { return nil }
+        // Trimmed as bytes: trimming the decoded text would keep a space that a combining mark follows.
+        while start < end && (bytes[start] == 0x20 || bytes[start] == 0x09) { start += 1 }
+        while end > start && (bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09) { end -= 1 }
+        return (string(bytes, line.lowerBound ..< colon), string(bytes, start ..< end))
     }
 
     static func string(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>) -> String {

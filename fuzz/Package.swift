@@ -1,0 +1,22 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// libFuzzer targets for the pure parsers. Kept out of the root package so its normal builds never
+// see the sanitizer flags; run.sh builds it with -sanitize=fuzzer,address (see FUZZING.md).
+let targets = ["FuzzRequestHead", "FuzzFrames", "FuzzClientMessage", "FuzzForm", "FuzzToken", "FuzzConfig"]
+
+let package = Package(
+    name: "simplepush-fuzz",
+    platforms: [.macOS(.v14)],
+    dependencies: [
+        .package(name: "simplepush", path: ".."),
+    ],
+    targets: targets.map { name in
+        .executableTarget(
+            name: name,
+            dependencies: [.product(name: "Parsers", package: "simplepush")],
+            // `@_extern(c)` declares libFuzzer's driver with the C calling convention.
+            swiftSettings: [.enableExperimentalFeature("Extern")])
+    },
+    swiftLanguageModes: [.v5]
+)
