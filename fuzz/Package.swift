@@ -11,12 +11,15 @@ let package = Package(
     dependencies: [
         .package(name: "simplepush", path: ".."),
     ],
-    targets: targets.map { name in
+    targets: [
+        // The invariant check and libFuzzer's driver, shared by every target.
+        .target(name: "FuzzSupport",
+                // `@_extern(c)` declares libFuzzer's driver with the C calling convention.
+                swiftSettings: [.enableExperimentalFeature("Extern")]),
+    ] + targets.map { name in
         .executableTarget(
             name: name,
-            dependencies: [.product(name: "Parsers", package: "simplepush")],
-            // `@_extern(c)` declares libFuzzer's driver with the C calling convention.
-            swiftSettings: [.enableExperimentalFeature("Extern")])
+            dependencies: ["FuzzSupport", .product(name: "Parsers", package: "simplepush")])
     },
     swiftLanguageModes: [.v5]
 )

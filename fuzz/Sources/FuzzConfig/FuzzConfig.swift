@@ -1,3 +1,4 @@
+import FuzzSupport
 import ConfigLoader
 import Foundation
 import PushCore
@@ -5,10 +6,6 @@ import PushCore
 // libFuzzer entry point: a TOML config file, loaded with no environment and no overrides. A
 // config that loads is then described (as `check-config` prints it) and the description given
 // back as overrides: it must load again and describe the same.
-
-private func check(_ condition: Bool, _ message: @autoclosure () -> String) {
-    if !condition { fatalError("invariant: " + message()) }
-}
 
 private let fileName = "fuzz.toml"
 
@@ -66,16 +63,7 @@ public func fuzz(_ start: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
     return 0
 }
 
-// SwiftPM links every executable with `main` aliased to `<module>_main`, which -parse-as-library
-// never emits; this one hands control to libFuzzer's driver, as libFuzzer's own main would.
-@_extern(c, "LLVMFuzzerRunDriver")
-private func LLVMFuzzerRunDriver(
-    _ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-    _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt) -> CInt
-
 @_cdecl("FuzzConfig_main")
 public func fuzzerMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
-    var argc = argc
-    var argv = argv
-    return LLVMFuzzerRunDriver(&argc, &argv, fuzz)
+    runFuzzer(argc, argv, fuzz)
 }

@@ -1,10 +1,7 @@
+import FuzzSupport
 import HTTPForm
 
 // libFuzzer entry point: a query string or form body of PUT /update/<token>.
-
-private func check(_ condition: Bool, _ message: @autoclosure () -> String) {
-    if !condition { fatalError("invariant: " + message()) }
-}
 
 /// Percent-encodes everything but unreserved characters, so the text has a single reading.
 private func encode(_ text: String) -> String {
@@ -54,16 +51,7 @@ public func fuzz(_ start: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
     return 0
 }
 
-// SwiftPM links every executable with `main` aliased to `<module>_main`, which -parse-as-library
-// never emits; this one hands control to libFuzzer's driver, as libFuzzer's own main would.
-@_extern(c, "LLVMFuzzerRunDriver")
-private func LLVMFuzzerRunDriver(
-    _ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-    _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt) -> CInt
-
 @_cdecl("FuzzForm_main")
 public func fuzzerMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
-    var argc = argc
-    var argv = argv
-    return LLVMFuzzerRunDriver(&argc, &argv, fuzz)
+    runFuzzer(argc, argv, fuzz)
 }

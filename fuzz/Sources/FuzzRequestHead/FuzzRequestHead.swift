@@ -1,11 +1,8 @@
+import FuzzSupport
 import WebSocket
 
 // libFuzzer entry point: the request head as it arrives on the WebSocket port, then the upgrade
 // checks a server makes on a parsed head.
-
-private func check(_ condition: Bool, _ message: @autoclosure () -> String) {
-    if !condition { fatalError("invariant: " + message()) }
-}
 
 private func parse(_ bytes: UnsafeRawBufferPointer, upTo end: Int, maxHeadBytes: Int = 8192) -> RequestHeadParseResult {
     RequestHeadParser.parse(UnsafeRawBufferPointer(rebasing: bytes[0 ..< end]), maxHeadBytes: maxHeadBytes)
@@ -107,16 +104,7 @@ public func fuzz(_ start: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
     return 0
 }
 
-// SwiftPM links every executable with `main` aliased to `<module>_main`, which -parse-as-library
-// never emits; this one hands control to libFuzzer's driver, as libFuzzer's own main would.
-@_extern(c, "LLVMFuzzerRunDriver")
-private func LLVMFuzzerRunDriver(
-    _ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-    _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt) -> CInt
-
 @_cdecl("FuzzRequestHead_main")
 public func fuzzerMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
-    var argc = argc
-    var argv = argv
-    return LLVMFuzzerRunDriver(&argc, &argv, fuzz)
+    runFuzzer(argc, argv, fuzz)
 }

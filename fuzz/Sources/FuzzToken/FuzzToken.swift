@@ -1,11 +1,8 @@
+import FuzzSupport
 import PushCore
 
 // libFuzzer entry point: the <token> of PUT /update/<token>, opened with a fixed key; plus
 // seal/open round trips of ids made from the input, and base64url round trips.
-
-private func check(_ condition: Bool, _ message: @autoclosure () -> String) {
-    if !condition { fatalError("invariant: " + message()) }
-}
 
 // Fixed keys, so a sealed token in the seed corpus opens and its mutations exercise the tag check.
 private let keyA = Base64URL.encode((0 ..< 32).map { UInt8($0) })
@@ -85,16 +82,7 @@ public func fuzz(_ start: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
     return 0
 }
 
-// SwiftPM links every executable with `main` aliased to `<module>_main`, which -parse-as-library
-// never emits; this one hands control to libFuzzer's driver, as libFuzzer's own main would.
-@_extern(c, "LLVMFuzzerRunDriver")
-private func LLVMFuzzerRunDriver(
-    _ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-    _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt) -> CInt
-
 @_cdecl("FuzzToken_main")
 public func fuzzerMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
-    var argc = argc
-    var argv = argv
-    return LLVMFuzzerRunDriver(&argc, &argv, fuzz)
+    runFuzzer(argc, argv, fuzz)
 }
