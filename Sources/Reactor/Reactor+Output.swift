@@ -46,12 +46,14 @@ extension Reactor {
             if slots[index].phase == .handshaking { release(slot, notify: false) }
             return
         }
-        write(slot, FrameEncoder.close(code))
-        // A failed write already counted the close; its report comes with the release.
-        guard slots[index].phase == .open else { return }
-        beginClosing(slot)
+        // The connection stops being open, and the delegate hears of it, before the close frame
+        // is written: whatever the peer does once it sees the frame (a PUT for this device) must
+        // already find the connection gone. A write that fails now reports nothing more.
+        slots[index].phase = .closing
         openConnections -= 1
         delegate?.reactor(self, didClose: ConnectionID(slot: slot, generation: slots[index].generation))
+        write(slot, FrameEncoder.close(code))
+        beginClosing(slot)
     }
 
     func respondAndClose(_ slot: UInt32, _ response: [UInt8]) {
@@ -62,8 +64,8 @@ extension Reactor {
     private func beginClosing(_ slot: UInt32) {
         let index = Int(slot)
         switch slots[index].phase {
-        case .handshaking, .open: break
-        case .closing, .failed, .free: return
+        case .handshaking, .open, .closing: break
+        case .failed, .free: return
         }
         let wasMasked = slots[index].flags.contains(.inputMasked)
         slots[index].phase = .closing
@@ -78,9 +80,13 @@ extension Reactor {
 
     /// Writes what the socket takes now and keeps the rest. A failure marks the slot failed; it
     /// never releases it here, since the caller may still be using the connection's id.
+    /// Callers check the phase: `.closing` takes only the close frame written as it begins.
     func write(_ slot: UInt32, _ bytes: [UInt8]) {
         let index = Int(slot)
-        guard slots[index].phase == .open || slots[index].phase == .handshaking else { return }
+        switch slots[index].phase {
+        case .handshaking, .open, .closing: break
+        case .failed, .free: return
+        }
         if pendingOutput[slot] != nil {
             pendingOutput[slot]!.append(bytes)
             if pendingOutput[slot]!.count > settings.maxPendingOutput {

@@ -53,6 +53,22 @@ final class ConnectionLifecycleTests: XCTestCase {
         XCTAssertEqual(harness.closed, [id])
     }
 
+    func testTheCloseIsReportedBeforeThePeerCanSeeTheCloseFrame() throws {
+        // A device that sees the close frame may at once be the target of a PUT, which must find
+        // it offline: the registry is released in didClose, so didClose comes first.
+        let harness = try ReactorHarness()
+        let (client, id) = try harness.openClient()
+        var bytesWaitingAtReport = -1
+        harness.onClose = { _ in
+            var byte: UInt8 = 0
+            bytesWaitingAtReport = recv(client.fd, &byte, 1, Int32(MSG_DONTWAIT | MSG_PEEK))
+        }
+        harness.reactor.close(id, code: .normal)
+        XCTAssertEqual(harness.closed, [id])
+        XCTAssertEqual(bytesWaitingAtReport, -1, "the close frame was already on the wire when the close was reported")
+        XCTAssertEqual(client.readFrame()?.opcode, .close)
+    }
+
     func testAClosingConnectionIsNotOpen() throws {
         let harness = try ReactorHarness()
         let (client, id) = try harness.openClient()

@@ -14,6 +14,8 @@ final class ReactorHarness: ReactorDelegate {
     private(set) var deadlines: [ConnectionID] = []
     /// Called for each message, after it is recorded.
     var onMessage: ((ConnectionID, String) -> Void)?
+    /// Called for each close report, after it is recorded.
+    var onClose: ((ConnectionID) -> Void)?
 
     init(configure: (inout Reactor.Settings) -> Void = { _ in }) throws {
         var settings = Reactor.Settings(host: "127.0.0.1", port: 0)
@@ -63,7 +65,10 @@ final class ReactorHarness: ReactorDelegate {
         onMessage?(connection, text)
     }
 
-    func reactor(_ reactor: Reactor, didClose connection: ConnectionID) { closed.append(connection) }
+    func reactor(_ reactor: Reactor, didClose connection: ConnectionID) {
+        closed.append(connection)
+        onClose?(connection)
+    }
 
     func reactor(_ reactor: Reactor, deadlinePassed connection: ConnectionID) { deadlines.append(connection) }
 }
