@@ -20,8 +20,8 @@ fi
 targets=${FUZZ_TARGETS:-"FuzzRequestHead FuzzFrames FuzzClientMessage FuzzForm FuzzToken FuzzConfig"}
 scratch=.build-fuzz
 # Longest input per target: past each parser's limits (8 KiB heads, 1 KiB messages here), but not so
-# long that mutation is wasted on bulk. Form decoding is unspecialized generic code, slow under
-# ASan: 1 KiB holds many pairs and escapes at a few times the speed of 4 KiB.
+# long that mutation is wasted on bulk. Form decoding grows costly with length under ASan:
+# 1 KiB holds many pairs and escapes at a few times the speed of 4 KiB.
 max_len() {
     case $1 in
         FuzzRequestHead) echo 9000 ;;
