@@ -174,7 +174,7 @@ final class EndpointLimitsTests: EndToEndTestCase {
     }
 
     /// With no cap at all the flood does exhaust the descriptors; accept must then back off
-    /// (NIO's AcceptBackoffHandler) instead of retrying at full speed, and recover once the
+    /// (our AcceptPauseHandler; NIO's own back-off keeps retrying) instead of spinning, and recover once the
     /// flood is gone.
     func testAcceptBacksOffWhenDescriptorsRunOut() throws {
         #if os(Linux)
