@@ -36,7 +36,12 @@ final class StoreCallLimiter: @unchecked Sendable {  // all mutable state is beh
         }
         let next = waiting[nextWaiting]
         nextWaiting += 1
-        if nextWaiting >= 1024 && nextWaiting * 2 >= waiting.count {
+        // Handed-out closures are dropped once the queue is empty or mostly consumed, so none
+        // keeps what it captured alive.
+        if nextWaiting == waiting.count {
+            waiting.removeAll(keepingCapacity: true)
+            nextWaiting = 0
+        } else if nextWaiting >= 1024 && nextWaiting * 2 >= waiting.count {
             waiting.removeFirst(nextWaiting)
             nextWaiting = 0
         }
