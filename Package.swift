@@ -6,12 +6,12 @@ import PackageDescription
 // the HTTP side uses Hummingbird.
 let package = Package(
     name: "simplepush",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "simplepush", targets: ["simplepush"]),
         .executable(name: "loadtest", targets: ["loadtest"]),
         // The pure parsers, as libraries so the fuzzing package in fuzz/ can link them.
-        .library(name: "Parsers", targets: ["WebSocket", "HTTPForm", "JSON", "PushCore", "SimplePush", "ConfigLoader"]),
+        .library(name: "Parsers", targets: ["WebSocket", "HTTPForm", "JSON", "PushCore", "SimplePush", "ConfigFile", "ConfigLoader"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -36,10 +36,14 @@ let package = Package(
         ]),
         // Strict JSON parsing and writing, shared by the device protocol and the HTTP replies.
         .target(name: "JSON"),
-        // Identifiers, versions, errors, endpoint tokens, typed configuration.
+        // Identifiers, versions, endpoint tokens, live (reloadable) values: what every module shares.
         .target(name: "PushCore", dependencies: [
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
+        // The async Router: where an accepted message goes (this node, another node, a bridge, the store).
+        .target(name: "Routing", dependencies: ["PushCore"]),
+        // The configuration file as one typed tree; the app maps it into each module's own settings.
+        .target(name: "ConfigFile"),
         // The offline store protocol and its backends.
         .target(name: "Store", dependencies: [
             "PushCore",
@@ -54,10 +58,10 @@ let package = Package(
         .systemLibrary(name: "CMemcached", pkgConfig: "libmemcached",
                        providers: [.apt(["libmemcached-dev"])]),
         .target(name: "StoreMemcached", dependencies: [
-            "Store", "PushCore", "CMemcached",
+            "Store", "PushCore", "ConfigFile", "CMemcached",
             .product(name: "NIOPosix", package: "swift-nio"),
         ]),
-        // The SimplePush per-connection state machine, transport independent.
+        // The SimplePush per-connection state machine and error table, transport independent.
         .target(name: "SimplePush", dependencies: ["PushCore", "Store", "JSON"]),
         // The epoll reactor: sockets, WebSocket framing, timers, mailbox. Knows nothing of SimplePush.
         .target(name: "Reactor", dependencies: [
@@ -65,17 +69,16 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "CoreMetrics", package: "swift-metrics"),
         ]),
-        // Glue: runs SimplePush sessions on reactors, the UAID registry, local delivery.
+        // Runs protocol handlers on reactors (one chosen per connection), the UAID registry, the local router.
         .target(name: "ConnectionNode", dependencies: [
-            "Reactor", "SimplePush", "Store", "PushCore", "Observability",
+            "Reactor", "WebSocket", "PushCore", "Routing", "Observability",
             .product(name: "Logging", package: "swift-log"),
-            .product(name: "CoreMetrics", package: "swift-metrics"),
         ]),
         // application/x-www-form-urlencoded decoding: pure code over bytes, fuzzed alone.
         .target(name: "HTTPForm"),
-        // HTTP: PUT /update/<token>, health.
+        // HTTP: the listener, its limits, route modules, health and metrics routes.
         .target(name: "Endpoint", dependencies: [
-            "PushCore", "Store", "HTTPForm", "JSON", "Observability",
+            "JSON", "Observability",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "NIOCore", package: "swift-nio"),
@@ -84,9 +87,16 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "CoreMetrics", package: "swift-metrics"),
         ]),
-        // TOML + environment + flag overrides into PushCore's typed config.
+        // SimplePush as a module: its connection handler on the node and its /update routes.
+        .target(name: "SimplePushModule", dependencies: [
+            "SimplePush", "ConnectionNode", "Reactor", "Endpoint", "Routing", "PushCore", "Store", "HTTPForm", "Observability",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "CoreMetrics", package: "swift-metrics"),
+        ]),
+        // TOML + environment + flag overrides into the typed config tree.
         .target(name: "ConfigLoader", dependencies: [
-            "PushCore",
+            "ConfigFile", "PushCore",
             .product(name: "TOMLKit", package: "TOMLKit"),
         ]),
         // Logging handler (text/JSON, reopenable file) and the Prometheus metrics backend.
@@ -97,15 +107,15 @@ let package = Package(
         ]),
         // Wires the pieces from the config; owns start-up and shutdown order.
         .target(name: "App", dependencies: [
-            "PushCore", "ConfigLoader", "Store", "StoreMemory", "StoreSQLite", "StoreMemcached",
-            "ConnectionNode", "Endpoint", "Observability",
+            "PushCore", "ConfigFile", "ConfigLoader", "Store", "StoreMemory", "StoreSQLite", "StoreMemcached",
+            "ConnectionNode", "Endpoint", "Routing", "SimplePushModule", "Observability",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "simplepush", dependencies: [
-            "App", "PushCore", "ConfigLoader",
+            "App", "PushCore", "ConfigFile", "ConfigLoader",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -128,17 +138,18 @@ let package = Package(
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
         .testTarget(name: "ReactorTests", dependencies: ["Reactor", "CEpoll", "WebSocket", "LoopbackClient"]),
         .testTarget(name: "ConnectionNodeTests", dependencies: [
-            "ConnectionNode", "Reactor", "PushCore", "Store", "StoreMemory", "WebSocket", "LoopbackClient",
+            "ConnectionNode", "SimplePushModule", "Routing", "Reactor", "PushCore", "Store", "StoreMemory", "WebSocket",
+            "LoopbackClient",
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .testTarget(name: "ConfigLoaderTests", dependencies: ["ConfigLoader", "PushCore"]),
+        .testTarget(name: "ConfigLoaderTests", dependencies: ["ConfigLoader", "ConfigFile", "PushCore"]),
         .testTarget(name: "SimplePushTests", dependencies: ["SimplePush", "PushCore", "Store", "StoreMemory", "JSON"]),
         .testTarget(name: "StoreTests", dependencies: [
-            "Store", "StoreMemory", "StoreSQLite", "StoreMemcached", "PushCore", "MemcachedTestSupport",
+            "Store", "StoreMemory", "StoreSQLite", "StoreMemcached", "PushCore", "ConfigFile", "MemcachedTestSupport",
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
-        .testTarget(name: "EndToEndTests", dependencies: ["WebSocket", "PushCore", "MemcachedTestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["WebSocket", "PushCore", "SimplePush", "MemcachedTestSupport"]),
         .testTarget(name: "LoadTestKitTests", dependencies: ["LoadTestKit", "JSON"]),
     ],
-    swiftLanguageModes: [.v5]
+    swiftLanguageModes: [.v6]
 )

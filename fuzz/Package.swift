@@ -7,7 +7,7 @@ let targets = ["FuzzRequestHead", "FuzzFrames", "FuzzClientMessage", "FuzzForm",
 
 let package = Package(
     name: "simplepush-fuzz",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     dependencies: [
         .package(name: "simplepush", path: ".."),
     ],
@@ -21,5 +21,5 @@ let package = Package(
             name: name,
             dependencies: ["FuzzSupport", .product(name: "Parsers", package: "simplepush")])
     },
-    swiftLanguageModes: [.v5]
+    swiftLanguageModes: [.v6]
 )

@@ -1,3 +1,4 @@
+import ConfigFile
 import Logging
 import Observability
 import PushCore

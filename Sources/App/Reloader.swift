@@ -1,21 +1,37 @@
+import ConfigFile
 import ConfigLoader
 import ConnectionNode
 import Logging
 import PushCore
+import SimplePushModule
+import Synchronization
+
+/// The whole configuration in force and the token keys made from it; only the reloader reads it.
+final class RunningConfig: Sendable {
+    struct Snapshot: Sendable {
+        var config: ServerConfig
+        var tokens: EndpointTokenCodec
+    }
+
+    let snapshot: Mutex<Snapshot>
+
+    init(config: ServerConfig, tokens: EndpointTokenCodec) { snapshot = Mutex(Snapshot(config: config, tokens: tokens)) }
+}
 
 /// Applies a re-read config while running. Limits, origins, channel and data caps, CORS, the
 /// public URL, token keys and the log level change live; listeners, workers, storage, log format
 /// and output, metrics listener and shutdown grace keep their start-up values until a restart,
 /// and each such change is named in the log.
 struct Reloader: Sendable {
-    let live: LiveConfig
+    let running: RunningConfig
     let node: ConnectionNode
+    let simplePush: Live<SimplePushSettings>
     let logs: LogSetup
     let logger: Logger
     let load: @Sendable () throws -> ServerConfig
 
     func reload() {
-        let old = live.current
+        let old = running.snapshot.withLock { $0 }
         let fresh: ServerConfig
         let tokens: EndpointTokenCodec
         do {
@@ -30,8 +46,10 @@ struct Reloader: Sendable {
         let applied = Reloader.merge(live: fresh, into: old.config)
         let changed = Reloader.changedKeys(old.config, fresh)
         let pending = Reloader.changedKeys(applied, fresh)
-        live.replace(applied, tokens: tokens)
-        node.applyLimits(applied)
+        running.snapshot.withLock { $0 = .init(config: applied, tokens: tokens) }
+        simplePush.replace(SimplePushSettings(applied, tokens: tokens))
+        // The listener cannot change without a restart, so its address is the running one.
+        if let node = try? NodeConfiguration(applied) { self.node.apply(node) }
         logs.level.value = Logger.Level(applied.logging.level)
         logger.notice("config reloaded", metadata: ["changed": "\(changed.subtracting(pending).sorted())"])
         if !pending.isEmpty {

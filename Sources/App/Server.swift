@@ -1,3 +1,4 @@
+import ConfigFile
 import ConnectionNode
 import Endpoint
 import Foundation
@@ -5,7 +6,9 @@ import Hummingbird
 import Logging
 import Observability
 import PushCore
+import Routing
 import ServiceLifecycle
+import SimplePushModule
 import Store
 import StoreMemcached
 import StoreMemory
@@ -23,24 +26,36 @@ public enum Server {
         let metrics = MetricsRegistry.bootstrap()
         let logs = try LogSetup(config.logging)
         let logger = Logger(label: "simplepush")
-        let live = LiveConfig(config, tokens: try EndpointTokenCodec(encodedKeys: TokenKeys.load(config.general)))
+        let tokens = try EndpointTokenCodec(encodedKeys: TokenKeys.load(config.general))
         let store = InstrumentedStore(try makeStore(config.storage), backend: config.storage.type.rawValue)
-        let node = try ConnectionNode(.init(live: live, store: store, version: version, logger: logger))
+        let simplePush = Live(SimplePushSettings(config, tokens: tokens))
+        let node = try ConnectionNode(NodeConfiguration(config),
+                                      protocols: [SimplePushProtocol(store: store, settings: simplePush)],
+                                      version: version, logger: logger)
         let drain = DrainSwitch()
-        let endpointDeps = EndpointDependencies(
-            store: store, delivery: node, live: live, drain: drain,
-            metricsText: { metrics.render() }, version: version, logger: logger)
+        // Where an accepted message goes: this node's connections, else the store keeps it.
+        let router = RouterChain([node])
+        let metricsRoutes = MetricsRoutes(render: { metrics.render() })
+        let modules: [any RouteModule] = [
+            UpdateRoutes(store: store, router: router, settings: simplePush, drain: drain, logger: logger),
+            HealthRoutes(connectedClients: { node.connectedClients }, storeCheck: { try await store.healthCheck() },
+                         version: version, logger: logger),
+            metricsRoutes,
+        ]
 
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
-            .init(service: UpdateEndpoint.makeApplication(endpointDeps, onServerRunning: { port in
+            .init(service: EndpointServer.makeApplication(EndpointConfiguration(config), modules: modules, logger: logger,
+                                                          onServerRunning: { port in
                 logger.info("endpoint listening", metadata: ["port": "\(port)"])
             }), serviceName: "endpoint"),
         ]
         if !config.metrics.address.isEmpty {
-            services.append(.init(service: UpdateEndpoint.makeMetricsApplication(endpointDeps, address: config.metrics.address),
+            services.append(.init(service: EndpointServer.makePlainApplication(address: config.metrics.address,
+                                                                               modules: [metricsRoutes], logger: logger),
                                   serviceName: "metrics"))
         }
-        let reloader = Reloader(live: live, node: node, logs: logs, logger: logger, load: reload)
+        let running = RunningConfig(config: config, tokens: tokens)
+        let reloader = Reloader(running: running, node: node, simplePush: simplePush, logs: logs, logger: logger, load: reload)
         services.append(.init(service: SignalService(reloader: reloader, logs: logs, logger: logger), serviceName: "signals"))
         // Last in the list, so it is the first to shut down.
         services.append(.init(service: NodeService(node: node, drain: drain, logger: logger), serviceName: "websocket"))

@@ -1,4 +1,5 @@
 import Foundation
+import ConfigFile
 import PushCore
 
 /// Where the endpoint token keys come from: the config, or else a key file that is created on first
@@ -57,12 +58,16 @@ enum TokenKeys {
 
 public enum AppError: Error, CustomStringConvertible {
     case tokenKeyFile(String, String)
+    /// A listener (by section) whose address is not host:port.
+    case badListener(String, String)
 
     public var description: String {
         switch self {
         case .tokenKeyFile(let path, let problem):
             return "token key file \(path): \(problem). Fix the file or set [default] token_keys; removing it "
                 + "starts over with a new key, which invalidates every endpoint URL already issued"
+        case .badListener(_, let address):
+            return "cannot listen on \(address)"
         }
     }
 }

@@ -1,21 +1,22 @@
+import ConfigFile
 import PushCore
 import TOMLKit
 
 /// One known configuration key: its dotted TOML path, how its value is read, and where it lands in
 /// `ServerConfig`. The environment variable name is derived from the path, never parsed back.
-struct ConfigKey {
+struct ConfigKey: Sendable {
     /// Dotted path: the TOML section, then the key (`websocket.listener.addr`).
     let path: String
     /// What the key means, in one sentence.
     let doc: String
     /// Values that must not be printed (`describe` shows only how many there are).
     let isSecret: Bool
-    let applyTOML: (TOMLValueConvertible, inout ServerConfig) throws -> Void
-    let applyText: (String, inout ServerConfig) throws -> Void
-    let currentText: (ServerConfig) -> String
+    let applyTOML: @Sendable (TOMLValueConvertible, inout ServerConfig) throws -> Void
+    let applyText: @Sendable (String, inout ServerConfig) throws -> Void
+    let currentText: @Sendable (ServerConfig) -> String
 
     init<Value>(
-        _ path: String, _ kind: ValueKind<Value>, _ field: WritableKeyPath<ServerConfig, Value>,
+        _ path: String, _ kind: ValueKind<Value>, _ field: WritableKeyPath<ServerConfig, Value> & Sendable,
         secret: Bool = false, _ doc: String
     ) {
         self.path = path

@@ -1,3 +1,4 @@
+import ConfigFile
 import PushCore
 
 /// Values given as text: `SIMPLEPUSH_*` environment variables and dotted-path overrides.

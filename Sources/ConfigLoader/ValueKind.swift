@@ -1,18 +1,19 @@
+import ConfigFile
 import Foundation
 import PushCore
 import TOMLKit
 
 /// How one kind of value is read from TOML and from text (environment and overrides), and written
 /// back as text. Every key of the same kind shares these, so the three sources agree.
-struct ValueKind<Value> {
+struct ValueKind<Value>: Sendable {
     /// What the value must be, for messages: "an integer", "a duration".
     let expected: String
-    let fromTOML: (TOMLValueConvertible) throws -> Value
-    let fromText: (String) throws -> Value
-    let format: (Value) -> String
+    let fromTOML: @Sendable (TOMLValueConvertible) throws -> Value
+    let fromText: @Sendable (String) throws -> Value
+    let format: @Sendable (Value) -> String
 
     /// The same kind with an extra rule applied to the value whichever source it came from.
-    func checked(_ rule: @escaping (Value) throws -> Void) -> ValueKind {
+    func checked(_ rule: @escaping @Sendable (Value) throws -> Void) -> ValueKind {
         let (fromTOML, fromText) = (self.fromTOML, self.fromText)
         return ValueKind(
             expected: expected,
@@ -228,12 +229,12 @@ extension ValueKind where Value == [String] {
     }
 }
 
-extension ValueKind where Value: RawRepresentable & CaseIterable, Value.RawValue == String {
+extension ValueKind where Value: RawRepresentable & CaseIterable & SendableMetatype, Value.RawValue == String {
     /// One of the enum's raw values, matched without regard to case.
     static var choice: ValueKind {
         let names = Value.allCases.map(\.rawValue)
         let expected = "one of " + names.map(quoted).joined(separator: ", ")
-        let parse: (String) throws -> Value = { text in
+        let parse: @Sendable (String) throws -> Value = { text in
             let wanted = text.trimmingCharacters(in: .whitespaces).lowercased()
             guard let match = Value.allCases.first(where: { $0.rawValue.lowercased() == wanted }) else {
                 throw badText(expected, text)

@@ -3,70 +3,63 @@ import Logging
 import Observability
 import PushCore
 import Reactor
-import SimplePush
-import Store
-import WebSocket
+import Routing
 
-/// The device-facing side: `workers` reactors sharing the WebSocket port, each running SimplePush
-/// sessions, with one registry of connected UAIDs. Delivers updates the endpoint accepted.
-public final class ConnectionNode: UpdateDelivery, @unchecked Sendable {
-    public struct Dependencies: Sendable {
-        /// The config and token keys in force; SIGHUP may replace them.
-        public var live: LiveConfig
-        public var store: any Store
-        public var version: String
-        public var logger: Logger
+/// The device-facing side: `workers` reactors sharing the WebSocket port, each serving the
+/// protocols it was given (one chosen per connection at its hello), with one registry of
+/// connected UAIDs. As a `Router` it hands messages to the connection that holds the device.
+public final class ConnectionNode: Router, Sendable {
+    let shared: NodeShared
+    let workers: [LoopBound<NodeWorker>]
+    public let boundPort: Int
 
-        public init(live: LiveConfig, store: any Store, version: String, logger: Logger) {
-            self.live = live
-            self.store = store
-            self.version = version
-            self.logger = logger
-        }
-
-        public var config: ServerConfig { live.config }
-    }
-
-    let dependencies: Dependencies
-    let registry = Registry()
-    /// Store calls in flight from every reactor, bounded by `websocket.max_store_calls`.
-    let storeCalls: StoreCallLimiter
-    /// Repeated failures (a store outage) log a line every few seconds, not one per message.
-    let logThrottle = LogThrottle()
-    private(set) var workers: [NodeWorker] = []
-
-    /// Binds the listener (once per worker, SO_REUSEPORT). Nothing runs until `start()`.
-    public init(_ dependencies: Dependencies) throws {
-        self.dependencies = dependencies
-        let config = dependencies.config
-        storeCalls = StoreCallLimiter(limit: config.websocket.maxStoreCalls)
-        guard let (host, port) = config.websocket.listener.hostAndPort() else {
-            throw ReactorError.badAddress(config.websocket.listener.address)
-        }
-        var settings = Reactor.Settings(host: host, port: port)
-        let count = config.websocket.workers > 0 ? config.websocket.workers : ProcessInfo.processInfo.activeProcessorCount
+    /// Binds the listener (once per worker, SO_REUSEPORT) and makes each worker's protocol
+    /// handlers, in the order given. Nothing runs until `start()`.
+    public init(_ configuration: NodeConfiguration, protocols: [any ConnectionProtocolModule],
+                version: String, logger: Logger) throws {
+        precondition(!protocols.isEmpty && protocols.count < 256, "a node serves one to 255 protocols")
+        let count = configuration.workers > 0 ? configuration.workers : ProcessInfo.processInfo.activeProcessorCount
+        var settings = Reactor.Settings(host: configuration.host, port: configuration.port)
         // The limit is for the listener as a whole; each reactor takes its share.
-        let limit = config.websocket.listener.maxConnections
+        let limit = configuration.maxConnections
         settings.maxConnections = limit == 0 ? 0 : (limit + count - 1) / count
-        settings.maxMessageLen = config.websocket.maxMessageLen
-        settings.handshakeTimeout = config.websocket.handshakeTimeout
-        settings.idleTimeout = config.websocket.clientIdleTimeout
-        settings.pongTimeout = config.websocket.clientPongTimeout
-        settings.tcpKeepalive = Int(config.websocket.tcpKeepalive.rounded(.up))
-        settings.maxPendingOutput = config.websocket.maxPendingOutput
+        settings.maxMessageLen = configuration.maxMessageLen
+        settings.handshakeTimeout = configuration.handshakeTimeout
+        settings.idleTimeout = configuration.idleTimeout
+        settings.pongTimeout = configuration.pongTimeout
+        settings.tcpKeepalive = configuration.tcpKeepalive
+        settings.maxPendingOutput = configuration.maxPendingOutput
+        var reactors: [Reactor] = []
         for index in 0..<count {
             // Port 0 asks for any free port: the other workers then join the first one's.
-            if index == 1 && settings.port == 0 { settings.port = workers[0].reactor.boundPort }
-            let reactor = try Reactor(index: index, settings: settings, logger: dependencies.logger)
-            workers.append(NodeWorker(reactor: reactor, node: self, config: config))
+            if index == 1 && settings.port == 0 { settings.port = reactors[0].boundPort }
+            reactors.append(try Reactor(index: index, settings: settings, logger: logger))
         }
+        boundPort = reactors[0].boundPort
+        // The workers are made on this thread, which owns the reactors until `start` hands each
+        // to its own thread.
+        let shared = NodeShared(storeCallLimit: configuration.maxStoreCalls, logger: logger, version: version)
+        var workers: [LoopBound<NodeWorker>] = []
+        for reactor in reactors {
+            let worker = NodeWorker(reactor: reactor, shared: shared, configuration: configuration)
+            worker.handlers = protocols.map { $0.makeHandler(on: worker) }
+            workers.append(LoopBound(worker, handle: reactor.handle))
+        }
+        self.workers = workers
+        self.shared = shared
+        shared.workers.withLock { $0 = workers }
     }
 
-    public var boundPort: Int { workers[0].reactor.boundPort }
+    deinit {
+        // Workers reach each other through `shared`; letting go of them ends the cycle.
+        shared.workers.withLock { $0 = [] }
+    }
+
     public var workerCount: Int { workers.count }
 
+    /// Starts each reactor on its own thread. Call once, from the thread that made the node.
     public func start() {
-        for worker in workers { worker.reactor.start() }
+        for worker in workers { worker.value.reactor.start() }
     }
 
     /// Stops accepting, closes every connection with 1001 (going away) so devices reconnect
@@ -76,7 +69,7 @@ public final class ConnectionNode: UpdateDelivery, @unchecked Sendable {
             for worker in workers {
                 group.addTask {
                     await withCheckedContinuation { continuation in
-                        worker.reactor.stop(closing: .goingAway) { continuation.resume() }
+                        worker.execute { $0.reactor.stop(closing: .goingAway) { continuation.resume() } }
                     }
                 }
             }
@@ -84,37 +77,24 @@ public final class ConnectionNode: UpdateDelivery, @unchecked Sendable {
     }
 
     /// Applies the settings that can change while running (after a reload): message, handshake
-    /// and idle limits, origins, hello timeout, ping interval and channel limit. The public URL
-    /// and token keys are read from the live config when an endpoint is made.
-    public func applyLimits(_ config: ServerConfig) {
+    /// and idle limits, origins, hello timeout. Listener, workers and store-call limit keep their
+    /// start-up values.
+    public func apply(_ configuration: NodeConfiguration) {
         for worker in workers {
-            worker.reactor.updateLimits(maxMessageLen: config.websocket.maxMessageLen,
-                                        handshakeTimeout: config.websocket.handshakeTimeout,
-                                        idleTimeout: config.websocket.clientIdleTimeout,
-                                        pongTimeout: config.websocket.clientPongTimeout)
-            worker.reactor.execute { worker.settings = NodeWorker.Settings(config) }
+            worker.execute { $0.apply(configuration) }
         }
     }
 
-    // MARK: UpdateDelivery
+    /// Devices connected to this node right now (after hello).
+    public var connectedClients: Int { shared.registry.count }
 
-    public func deliver(_ update: Update, to uaid: UAID) -> Bool {
-        guard let entry = registry.lookup(uaid) else { return false }
-        let worker = workers[entry.worker]
-        worker.reactor.execute { worker.deliver(update, to: uaid, on: entry.connection) }
-        return true
-    }
+    // MARK: Router
 
-    public var connectedClients: Int { registry.count }
-
-    /// Newest connection wins: the older holder of a UAID is closed, on its own reactor.
-    func closeSuperseded(_ entry: Registry.Entry) {
-        let reactor = workers[entry.worker].reactor
-        reactor.execute { reactor.close(entry.connection, code: .normal) }
-    }
-
-    func endpointURL(_ uaid: UAID, _ channel: ChannelID) -> String {
-        let live = dependencies.live.current
-        return live.config.endpoint.publicURL + "/update/" + live.tokens.seal(uaid: uaid, channel: channel)
+    /// Hands `message` to the connection holding `uaid` on this node; nil when none does. The
+    /// connection's reactor sends it after its current loop turn.
+    public func route(_ message: PushMessage, to uaid: UAID) async -> RouteOutcome? {
+        guard let entry = shared.registry.lookup(uaid) else { return nil }
+        workers[entry.worker].execute { $0.deliver(message, to: uaid, on: entry.connection) }
+        return .deliveredHere
     }
 }

@@ -1,60 +1,47 @@
 import Foundation
 import Logging
-import Observability
 import PushCore
 import Reactor
-import SimplePush
-import Store
+import Routing
 import WebSocket
 
-/// Runs the SimplePush sessions of one reactor. Everything here happens on that reactor's thread,
-/// so the session table needs no lock; store work runs in tasks whose results come back through
-/// the reactor's mailbox. While a connection's store work is in flight its socket is not read, so
-/// its messages are handled strictly in order and none has to be queued here.
-final class NodeWorker: ReactorDelegate {
-    let reactor: Reactor
-    unowned let node: ConnectionNode
-    /// Indexed by the reactor's slot; an entry is reset when a connection opens on that slot and
-    /// is only read for a connection the reactor says is open.
-    var sessions = ContiguousArray<Session>()
+/// Serves the connections of one reactor: answers the status page, refuses bad upgrades, picks
+/// each connection's protocol from its first message and hands it everything after. Everything here
+/// happens on the reactor's thread; store work runs in tasks whose results come back through
+/// the reactor's mailbox.
+public final class NodeWorker: ReactorDelegate {
+    public let reactor: Reactor
+    let shared: NodeShared
+    /// Indexed by the protocol tag minus one (the tag is 0 until a connection's first message).
+    var handlers: [any ConnectionProtocol] = []
     /// Connections with store work in flight or waiting for a place.
     var busy: Set<ConnectionID> = []
-    /// The newest version sent to each connection per channel, for connections that were sent
-    /// any: a live delivery never goes back to an older version (two PUTs saved in one order may
-    /// reach the reactor in the other).
-    var lastSent: [ConnectionID: [ChannelID: Version]] = [:]
+    var configuration: NodeConfiguration
 
-    /// What this worker reads per connection and per message: a copy kept on the reactor thread,
-    /// replaced on reload, so the hot path takes no lock.
-    struct Settings {
-        let origins: [String]
-        let helloTimeout: Double
-        let engine: SessionEngine
-
-        init(_ config: ServerConfig) {
-            origins = config.websocket.origins
-            helloTimeout = config.websocket.clientHelloTimeout
-            engine = SessionEngine(settings: .init(maxChannels: config.general.maxChannels,
-                                                   minPingInterval: config.websocket.clientMinPingInterval))
-        }
-    }
-
-    var settings: Settings
-
-    init(reactor: Reactor, node: ConnectionNode, config: ServerConfig) {
+    init(reactor: Reactor, shared: NodeShared, configuration: NodeConfiguration) {
         self.reactor = reactor
-        self.node = node
-        settings = Settings(config)
+        self.shared = shared
+        self.configuration = configuration
         reactor.delegate = self
     }
 
-    var logger: Logger { node.dependencies.logger }
-    var store: any Store { node.dependencies.store }
-    var entryIndex: Int { reactor.index }
+    public var logger: Logger { shared.logger }
+    var index: Int { reactor.index }
+
+    func apply(_ configuration: NodeConfiguration) {
+        self.configuration = configuration
+        reactor.updateLimits(maxMessageLen: configuration.maxMessageLen, handshakeTimeout: configuration.handshakeTimeout,
+                             idleTimeout: configuration.idleTimeout, pongTimeout: configuration.pongTimeout)
+    }
+
+    private func handler(of connection: ConnectionID) -> (any ConnectionProtocol)? {
+        let tag = reactor.tag(of: connection)
+        return tag == 0 ? nil : handlers[Int(tag) - 1]
+    }
 
     // MARK: ReactorDelegate
 
-    func reactor(_ reactor: Reactor, plainRequest head: RequestHead) -> [UInt8] {
+    public func reactor(_ reactor: Reactor, plainRequest head: RequestHead) -> [UInt8] {
         guard head.method == "GET" else {
             return Handshake.errorResponse(HTTPFailure(status: 405, reason: "Method Not Allowed",
                 message: "only GET is served here", extraHeaders: [("Allow", "GET")]))
@@ -63,52 +50,116 @@ final class NodeWorker: ReactorDelegate {
             return Handshake.errorResponse(HTTPFailure(status: 404, reason: "Not Found",
                 message: "not found; WebSocket clients connect to /", extraHeaders: []))
         }
-        let body = #"{"status":"OK","clients":\#(node.connectedClients),"version":"\#(node.dependencies.version)"}"#
+        let body = #"{"status":"OK","clients":\#(shared.registry.count),"version":"\#(shared.version)"}"#
         return Handshake.response(status: 200, reason: "OK", contentType: "application/json", body: body)
     }
 
-    func reactor(_ reactor: Reactor, shouldAccept head: RequestHead) -> HTTPFailure? {
+    public func reactor(_ reactor: Reactor, shouldAccept head: RequestHead) -> HTTPFailure? {
         guard head.path == "/" else {
             return HTTPFailure(status: 404, reason: "Not Found", message: "WebSocket clients connect to /", extraHeaders: [])
         }
-        let origins = settings.origins
+        let origins = configuration.origins
         if !origins.isEmpty && !origins.contains(head.header("Origin") ?? "") {
             return HTTPFailure(status: 403, reason: "Forbidden", message: "origin not allowed", extraHeaders: [])
         }
         return nil
     }
 
-    func reactor(_ reactor: Reactor, didOpen connection: ConnectionID) {
-        let slot = Int(connection.slot)
-        if sessions.count <= slot {
-            sessions.append(contentsOf: repeatElement(Session(), count: slot + 1 - sessions.count))
-        }
-        sessions[slot] = Session()
+    public func reactor(_ reactor: Reactor, didOpen connection: ConnectionID) {
         busy.remove(connection)
-        lastSent[connection] = nil
-        reactor.setDeadline(connection, after: settings.helloTimeout)
-        logger.debug("connection opened", metadata: ["connection": "\(entryIndex)/\(connection)"])
+        reactor.setDeadline(connection, after: configuration.helloTimeout)
+        logger.debug("connection opened", metadata: ["connection": "\(index)/\(connection)"])
     }
 
-    func reactor(_ reactor: Reactor, didReceive message: [UInt8], on connection: ConnectionID) {
-        process(message, on: connection)
+    public func reactor(_ reactor: Reactor, didReceive message: [UInt8], on connection: ConnectionID) {
+        guard reactor.isOpen(connection) else { return }
+        if let handler = handler(of: connection) { return handler.didReceive(message, on: connection) }
+        // The first message chooses the protocol; the last one takes whatever the others refuse.
+        let chosen = handlers.firstIndex { $0.accepts(firstMessage: message) } ?? handlers.count - 1
+        reactor.setTag(UInt8(chosen + 1), for: connection)
+        handlers[chosen].didOpen(connection)
+        handlers[chosen].didReceive(message, on: connection)
     }
 
-    func reactor(_ reactor: Reactor, didClose connection: ConnectionID) {
-        let slot = Int(connection.slot)
+    public func reactor(_ reactor: Reactor, didClose connection: ConnectionID) {
         busy.remove(connection)
-        lastSent[connection] = nil
-        if sessions[slot].phase == .ready, let uaid = sessions[slot].uaid {
-            node.registry.release(uaid, Registry.Entry(worker: entryIndex, connection: connection))
-        }
-        sessions[slot] = Session()
-        logger.debug("connection closed", metadata: ["connection": "\(entryIndex)/\(connection)"])
+        // Reported before the slot is reused, so the tag is still this connection's.
+        let tag = reactor.tag(of: connection)
+        if tag != 0 { handlers[Int(tag) - 1].didClose(connection) }
+        logger.debug("connection closed", metadata: ["connection": "\(index)/\(connection)"])
     }
 
-    func reactor(_ reactor: Reactor, deadlinePassed connection: ConnectionID) {
-        // The only deadline of ours is the hello timeout; after hello the reactor watches for idleness.
-        if sessions[Int(connection.slot)].phase != .ready {
-            reactor.close(connection, code: .policyViolation)
+    public func reactor(_ reactor: Reactor, deadlinePassed connection: ConnectionID) {
+        guard let handler = handler(of: connection) else {
+            // No first message within the hello timeout.
+            return reactor.close(connection, code: .policyViolation)
         }
+        handler.deadlinePassed(connection)
+    }
+
+    // MARK: For protocol handlers
+
+    /// Records `connection` as the holder of `uaid` on this node, so routed messages reach it; the
+    /// previous holder (on any reactor) is closed: the newest connection wins.
+    public func claim(_ uaid: UAID, for connection: ConnectionID) {
+        guard let previous = shared.registry.claim(uaid, Registry.Entry(worker: index, connection: connection)) else { return }
+        shared.worker(previous.worker)?.execute { $0.reactor.close(previous.connection, code: .normal) }
+    }
+
+    /// Forgets that `connection` holds `uaid`, unless a newer connection has claimed it since.
+    public func release(_ uaid: UAID, for connection: ConnectionID) {
+        shared.registry.release(uaid, Registry.Entry(worker: index, connection: connection))
+    }
+
+    /// A routed message for a connection that held `uaid` when it was looked up.
+    func deliver(_ message: PushMessage, to uaid: UAID, on connection: ConnectionID) {
+        guard reactor.isOpen(connection), let handler = handler(of: connection) else { return }
+        handler.deliver(message, to: uaid, on: connection)
+    }
+
+    /// Runs store work off the reactor thread, within the node's limit of calls in flight. The
+    /// connection is not read until the work is done, so its later messages wait in the socket,
+    /// in order. On success `then` runs, on failure `failed` (after a throttled log line); both on
+    /// this thread and only while the connection is still open. Nothing starts for a connection
+    /// that is no longer open.
+    public func perform<T: Sendable>(on connection: ConnectionID, _ work: @escaping @Sendable () async throws -> T,
+                                     then: @escaping (T) -> Void, failed: @escaping (any Error) -> Void) {
+        guard reactor.isOpen(connection) else { return }
+        busy.insert(connection)
+        reactor.pauseReading(connection)
+        let this = LoopBound(self, handle: reactor.handle)
+        let completion = LoopBound((then: then, failed: failed), handle: reactor.handle)
+        let limiter = shared.storeCalls
+        let run: @Sendable () -> Void = {
+            Task {
+                let result: Result<T, any Error>
+                do { result = .success(try await work()) } catch { result = .failure(error) }
+                limiter.release()
+                this.execute { $0.finish(connection, result, completion.value) }
+            }
+        }
+        let startedNow = limiter.acquire(orQueue: {
+            // A place came free, perhaps much later and on another thread: start only if the
+            // connection is still there to take the answer.
+            this.execute { worker in
+                if worker.reactor.isOpen(connection) && worker.busy.contains(connection) { run() } else { limiter.release() }
+            }
+        })
+        if startedNow { run() }
+    }
+
+    private func finish<T>(_ connection: ConnectionID, _ result: Result<T, any Error>,
+                           _ completion: (then: (T) -> Void, failed: (any Error) -> Void)) {
+        guard busy.remove(connection) != nil, reactor.isOpen(connection) else { return }
+        switch result {
+        case .success(let value):
+            completion.then(value)
+        case .failure(let error):
+            shared.logThrottle.log(logger, .error, "store call failed", kind: "store-call", metadata: ["error": "\(error)"])
+            completion.failed(error)
+            return
+        }
+        // `then` may have started the next piece of work (a hello fetching what is pending).
+        if !busy.contains(connection) && reactor.isOpen(connection) { reactor.resumeReading(connection) }
     }
 }

@@ -1,5 +1,4 @@
 import NIOCore
-import PushCore
 
 /// The per-connection limits of the update endpoint, read once from the config at start-up.
 struct ConnectionLimits: Sendable {
@@ -20,15 +19,15 @@ struct ConnectionLimits: Sendable {
         var probeCount: SocketOptionValue
     }
 
-    init(_ endpoint: ServerConfig.EndpointSection) {
+    init(_ endpoint: EndpointConfiguration) {
         headerTimeout = Self.timeAmount(endpoint.headerTimeout)
         bodyTimeout = Self.timeAmount(endpoint.bodyTimeout)
         idleTimeout = Self.timeAmount(endpoint.idleTimeout)
-        maxConnections = endpoint.listener.maxConnections
+        maxConnections = endpoint.maxConnections
         tcpKeepAlive = TCPKeepAlive(
-            idleSeconds: Self.wholeSeconds(endpoint.listener.tcpKeepAliveIdle),
-            intervalSeconds: Self.wholeSeconds(endpoint.listener.tcpKeepAliveInterval),
-            probeCount: SocketOptionValue(clamping: min(endpoint.listener.tcpKeepAliveCount, 127)))
+            idleSeconds: Self.wholeSeconds(endpoint.tcpKeepAliveIdle),
+            intervalSeconds: Self.wholeSeconds(endpoint.tcpKeepAliveInterval),
+            probeCount: SocketOptionValue(clamping: min(endpoint.tcpKeepAliveCount, 127)))
     }
 
     private static func timeAmount(_ seconds: Double) -> TimeAmount {

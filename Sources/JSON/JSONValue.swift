@@ -37,7 +37,7 @@ public enum JSONValue: Sendable {
         guard case .number(let text) = self else { return nil }
         if let exact = Int64(text) { return exact }
         guard let double = Double(text), double.rounded() == double,
-              double >= -9_223_372_036_854_775_808, double < 9_223_372_036_854_775_807 else { return nil }
+              double >= -0x1p63, double < 0x1p63 else { return nil }
         return Int64(double)
     }
 

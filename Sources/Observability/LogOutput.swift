@@ -2,7 +2,7 @@ import Foundation
 
 /// Where log lines go: standard output, standard error, or a file that can be reopened (SIGUSR1)
 /// after logrotate moved it. Lines are written whole under a lock so threads never interleave.
-public final class LogOutput: @unchecked Sendable {
+public final class LogOutput: @unchecked Sendable {  // `fd` is read and replaced only under `lock`
     public enum Target: Equatable, Sendable {
         case stdout, stderr, file(String)
 

@@ -1,17 +1,17 @@
 import Foundation
 import Logging
+import Synchronization
 
 /// The level every handler uses unless it was set on one logger; shared so a reload (SIGHUP)
 /// changes it for loggers that already exist.
-public final class SharedLogLevel: @unchecked Sendable {
-    private let lock = NSLock()
-    private var level: Logger.Level
+public final class SharedLogLevel: Sendable {
+    private let level: Mutex<Logger.Level>
 
-    public init(_ level: Logger.Level) { self.level = level }
+    public init(_ level: Logger.Level) { self.level = Mutex(level) }
 
     public var value: Logger.Level {
-        get { lock.lock(); defer { lock.unlock() }; return level }
-        set { lock.lock(); level = newValue; lock.unlock() }
+        get { level.withLock { $0 } }
+        set { level.withLock { $0 = newValue } }
     }
 }
 
@@ -44,8 +44,10 @@ public struct ServerLogHandler: LogHandler {
         set { metadata[key] = newValue }
     }
 
-    public func log(level: Logger.Level, message: Logger.Message, metadata explicit: Logger.Metadata?,
-                    source: String, file: String, function: String, line: UInt) {
+    public func log(event: LogEvent) {
+        let level = event.level, message = event.message
+        var explicit = event.metadata
+        if let error = event.error { explicit = (explicit ?? [:]).merging(["error": "\(error)"]) { old, _ in old } }
         var merged = metadata
         if let provided = metadataProvider?.get() { merged.merge(provided) { $1 } }
         if let explicit { merged.merge(explicit) { $1 } }

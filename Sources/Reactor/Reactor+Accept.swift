@@ -50,6 +50,7 @@ extension Reactor {
         slots[Int(slot)].phase = .handshaking
         slots[Int(slot)].deadline = 0
         slots[Int(slot)].flags = []
+        slots[Int(slot)].tag = 0
         return slot
     }
 

@@ -65,12 +65,14 @@ extension Reactor {
     /// Stops handing this connection's messages to the delegate: input stays in the kernel's
     /// buffer (TCP flow control holds the peer back) and what was already read waits here.
     public func pauseReading(_ id: ConnectionID) {
+        assert(handle.inReactorThread)
         guard isOpen(id) else { return }
         slots[Int(id.slot)].flags.insert(.readingPaused)
     }
 
     /// Hands on the input that waited, then reads the socket again.
     public func resumeReading(_ id: ConnectionID) {
+        assert(handle.inReactorThread)
         guard isOpen(id), slots[Int(id.slot)].flags.contains(.readingPaused) else { return }
         slots[Int(id.slot)].flags.remove(.readingPaused)
         if let waiting = pendingInput.removeValue(forKey: id.slot) {

@@ -5,12 +5,14 @@ import WebSocket
 extension Reactor {
     /// Sends one text message. Ignored when the connection is not open.
     public func send(_ text: String, to id: ConnectionID) {
+        assert(handle.inReactorThread)
         guard isOpen(id) else { return }
         write(id.slot, FrameEncoder.text(text))
     }
 
     /// Starts the closing handshake with `code`; the delegate's `didClose` follows at once.
     public func close(_ id: ConnectionID, code: CloseCode) {
+        assert(handle.inReactorThread)
         guard isCurrent(id) else { return }
         closeConnection(id.slot, code: code)
     }
@@ -18,12 +20,14 @@ extension Reactor {
     /// Calls the delegate's `deadlinePassed` once, about `seconds` from now; replaces any earlier
     /// deadline, the idle watch included.
     public func setDeadline(_ id: ConnectionID, after seconds: Double) {
+        assert(handle.inReactorThread)
         guard isOpen(id) else { return }
         slots[Int(id.slot)].flags.subtract([.idleWatch, .probing])
         slots[Int(id.slot)].deadline = clock.seconds(after: seconds)
     }
 
     public func clearDeadline(_ id: ConnectionID) {
+        assert(handle.inReactorThread)
         guard isOpen(id) else { return }
         slots[Int(id.slot)].flags.subtract([.idleWatch, .probing])
         slots[Int(id.slot)].deadline = 0
@@ -33,6 +37,7 @@ extension Reactor {
     /// without input it sends a ping, and drops the connection (reporting `didClose`) when nothing
     /// comes within `pongTimeout`. Replaces any deadline of the delegate's.
     public func watchIdle(_ id: ConnectionID) {
+        assert(handle.inReactorThread)
         guard isOpen(id) else { return }
         guard settings.idleTimeout > 0 else { return clearDeadline(id) }
         slots[Int(id.slot)].flags.insert(.idleWatch)

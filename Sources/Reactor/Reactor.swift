@@ -8,10 +8,11 @@ import WebSocket
 /// headline number: a slot here is 16 bytes, against kilobytes for a channel pipeline
 /// (measurements in BENCHMARKS.md).
 ///
-/// Level-triggered; one shared read buffer; the delegate is called on this thread only. Other
-/// threads talk to it through `execute`. A socket that fails is released only after the callback
-/// in which it failed returns, so every close is reported to the delegate exactly once.
-public final class Reactor: @unchecked Sendable {
+/// Level-triggered; one shared read buffer; the delegate is called on this thread only. The reactor
+/// is bound to its thread (not `Sendable`; its public methods check the calling thread); other
+/// threads hold its `handle` and post work through it. A socket that fails is released only after
+/// the callback in which it failed returns, so every close is reported to the delegate exactly once.
+public final class Reactor {
     public struct Settings: Sendable {
         public var host: String
         public var port: Int
@@ -37,13 +38,14 @@ public final class Reactor: @unchecked Sendable {
         }
     }
 
-    public let index: Int
+    public let handle: ReactorHandle
+    public var index: Int { handle.index }
     public weak var delegate: ReactorDelegate?
     private(set) var settings: Settings
     let logger: Logger
     let listenFD: Int32
     let epollFD: Int32
-    let mailbox: Mailbox
+    var mailbox: Mailbox { handle.mailbox }
     var clock = ReactorClock()
     /// The reactor clock second of the current loop turn.
     var now: UInt32 = 0
@@ -73,7 +75,7 @@ public final class Reactor: @unchecked Sendable {
     static let mailboxToken = UInt64.max - 1
 
     public init(index: Int, settings: Settings, logger: Logger = Logger(label: "simplepush.reactor")) throws {
-        self.index = index
+        handle = try ReactorHandle(index: index)
         self.settings = settings
         self.logger = logger
         metrics = ReactorMetrics(worker: index)
@@ -82,7 +84,6 @@ public final class Reactor: @unchecked Sendable {
         listenFD = fd
         epollFD = cepoll_create()
         guard epollFD >= 0 else { throw ReactorError.system("epoll_create", errno) }
-        mailbox = try Mailbox()
         readBuffer = .allocate(byteCount: 64 * 1024, alignment: 16)
         _ = cepoll_add(epollFD, listenFD, UInt32(CEPOLL_IN), Reactor.listenToken)
         _ = cepoll_add(epollFD, mailbox.eventFD, UInt32(CEPOLL_IN), Reactor.mailboxToken)
@@ -98,22 +99,24 @@ public final class Reactor: @unchecked Sendable {
     /// The port actually bound (useful when configured as 0).
     public var boundPort: Int { Int(csocket_local_port(listenFD)) }
 
-    /// Changes limits for messages, handshakes and idle connections from now on. Safe from any thread.
+    /// Changes limits for messages, handshakes and idle connections from now on.
     public func updateLimits(maxMessageLen: Int, handshakeTimeout: Double, idleTimeout: Double, pongTimeout: Double) {
-        execute { [self] in
-            settings.maxMessageLen = maxMessageLen
-            settings.handshakeTimeout = handshakeTimeout
-            settings.idleTimeout = idleTimeout
-            settings.pongTimeout = pongTimeout
-        }
+        handle.preconditionInReactorThread()
+        settings.maxMessageLen = maxMessageLen
+        settings.handshakeTimeout = handshakeTimeout
+        settings.idleTimeout = idleTimeout
+        settings.pongTimeout = pongTimeout
     }
 
-    /// Runs `work` on this reactor's thread. Safe from any thread.
-    public func execute(_ work: @escaping () -> Void) { mailbox.post(work) }
-
-    /// Starts the loop on a new thread.
+    /// Starts the loop on a new thread, which the reactor then belongs to: the caller must not
+    /// touch it again except through `handle`.
     public func start() {
-        let thread = Thread { [self] in run() }
+        handle.preconditionInReactorThread()
+        let moving = MovingToThread(reactor: self)
+        let thread = Thread {
+            moving.reactor.handle.adoptCurrentThread()
+            moving.reactor.run()
+        }
         thread.name = "reactor-\(index)"
         thread.start()
     }
@@ -121,18 +124,17 @@ public final class Reactor: @unchecked Sendable {
     /// Stops accepting, closes every connection with `code` (each gets its close frame and up to
     /// `closeLinger` to answer), then ends the loop and calls `done` on the reactor thread.
     public func stop(closing code: CloseCode = .goingAway, then done: @escaping () -> Void = {}) {
-        execute { [self] in
-            guard !stopping else { return }
-            stopping = true
-            onStopped = done
-            _ = cepoll_remove(epollFD, listenFD)
-            shutdown(listenFD, Int32(SHUT_RDWR))
-            for slot in slots.indices {
-                switch slots[slot].phase {
-                case .open: closeConnection(UInt32(slot), code: code)
-                case .handshaking: release(UInt32(slot), notify: false)
-                case .closing, .failed, .free: break
-                }
+        handle.preconditionInReactorThread()
+        guard !stopping else { return }
+        stopping = true
+        onStopped = done
+        _ = cepoll_remove(epollFD, listenFD)
+        shutdown(listenFD, Int32(SHUT_RDWR))
+        for slot in slots.indices {
+            switch slots[slot].phase {
+            case .open: closeConnection(UInt32(slot), code: code)
+            case .handshaking: release(UInt32(slot), notify: false)
+            case .closing, .failed, .free: break
             }
         }
     }
@@ -163,6 +165,7 @@ public final class Reactor: @unchecked Sendable {
     /// One turn of the loop: wait up to `timeoutMilliseconds`, handle what came, sweep deadlines
     /// once a second. Tests drive a reactor through this, one step at a time.
     func runOnce(timeoutMilliseconds: Int32) {
+        assert(handle.inReactorThread)
         let result = events.withUnsafeMutableBufferPointer { cepoll_wait(epollFD, $0.baseAddress, 256, timeoutMilliseconds) }
         let count: Int
         switch WaitOutcome(result) {
@@ -225,8 +228,14 @@ public final class Reactor: @unchecked Sendable {
     /// Whether `id` names an open WebSocket: not closing, not failed, not gone. What protocol
     /// code means by "the connection is alive".
     public func isOpen(_ id: ConnectionID) -> Bool {
-        Int(id.slot) < slots.count && slots[Int(id.slot)].generation == id.generation && slots[Int(id.slot)].phase == .open
+        assert(handle.inReactorThread)
+        return Int(id.slot) < slots.count && slots[Int(id.slot)].generation == id.generation && slots[Int(id.slot)].phase == .open
     }
 
     func id(of slot: UInt32) -> ConnectionID { ConnectionID(slot: slot, generation: slots[Int(slot)].generation) }
+}
+
+/// Carries a reactor to the thread `start` makes for it.
+private struct MovingToThread: @unchecked Sendable {  // the starting thread gives the reactor up: it touches it only through its handle after `start`
+    let reactor: Reactor
 }

@@ -37,6 +37,9 @@ struct Slot {
     var deadline: UInt32 = 0
     var phase = Phase.free
     var flags = Flags()
+    /// The delegate's byte for this connection (which protocol serves it); 0 when it opens. It
+    /// fills padding, so it costs nothing.
+    var tag: UInt8 = 0
 }
 
 /// Unsent bytes of one connection. Consumed from the front by an offset, so a partial write

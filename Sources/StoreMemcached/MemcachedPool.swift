@@ -1,3 +1,4 @@
+import ConfigFile
 import CMemcached
 import Foundation
 import NIOPosix
@@ -7,7 +8,7 @@ import Store
 /// libmemcached connections and the threads that use them. libmemcached calls block, so they
 /// run here, on a bounded NIOThreadPool with one connection per thread, never on the caller's
 /// executor, a reactor thread or an event loop.
-final class MemcachedPool: @unchecked Sendable {
+final class MemcachedPool: @unchecked Sendable {  // libmemcached's pool is thread-safe; `isClosed` is behind `state`
     private let master: UnsafeMutablePointer<memcached_st>
     private let connections: OpaquePointer
     private let threads: NIOThreadPool

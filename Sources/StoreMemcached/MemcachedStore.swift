@@ -16,6 +16,7 @@
 // add when the item was absent), retried from the read when another writer got in between:
 // concurrent registrations never drop a channel and concurrent saves never move a version back.
 
+import ConfigFile
 import Foundation
 import PushCore
 import Store

@@ -1,18 +1,15 @@
-import Foundation
+import Synchronization
 
 /// A value guarded by a lock. Store calls are short, non-blocking dictionary work, so a plain
 /// lock is cheaper than an actor hop and keeps the store usable from any thread.
-final class Locked<Value>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value: Value
+final class Locked<Value>: Sendable {
+    private let value: Mutex<Value>
 
-    init(_ value: Value) {
-        self.value = value
+    init(_ value: sending Value) {
+        self.value = Mutex(value)
     }
 
-    func withLock<Result>(_ body: (inout Value) throws -> Result) rethrows -> Result {
-        lock.lock()
-        defer { lock.unlock() }
-        return try body(&value)
+    func withLock<Result>(_ body: (inout sending Value) throws -> sending Result) rethrows -> sending Result {
+        try value.withLock(body)
     }
 }

@@ -1,3 +1,4 @@
+import ConfigFile
 import App
 import ArgumentParser
 import ConfigLoader

@@ -1,3 +1,4 @@
+import ConfigFile
 import ConfigLoader
 import Foundation
 import PushCore

@@ -1,9 +1,12 @@
+import ConfigFile
 import Foundation
 @testable import ConnectionNode
 import Logging
 import LoopbackClient
 import PushCore
 @testable import Reactor
+import Routing
+import SimplePushModule
 import Store
 import StoreMemory
 import WebSocket
@@ -13,16 +16,25 @@ import XCTest
 /// Store calls still run in tasks; their results come back through the mailbox as in the server.
 final class NodeHarness {
     let node: ConnectionNode
-    var reactor: Reactor { node.workers[0].reactor }
-    var worker: NodeWorker { node.workers[0] }
+    var reactor: Reactor { node.workers[0].value.reactor }
+    var worker: NodeWorker { node.workers[0].value }
 
-    init(store: any Store = MemoryStore(), configure: (inout ServerConfig) -> Void = { _ in }) throws {
-        var config = ServerConfig()
-        config.websocket.workers = 1
-        config.websocket.listener.address = "127.0.0.1:0"
+    /// The node serves SimplePush only, as the server does today.
+    init(store: any Store = MemoryStore(), configure: (inout NodeConfiguration) -> Void = { _ in }) throws {
+        var config = NodeConfiguration()
+        config.workers = 1
+        config.port = 0
         configure(&config)
-        let live = LiveConfig(config, tokens: try EndpointTokenCodec(encodedKeys: [EndpointTokenCodec.generateKey()]))
-        node = try ConnectionNode(.init(live: live, store: store, version: "test", logger: Logger(label: "test")))
+        let settings = Live(SimplePushSettings(publicURL: "http://127.0.0.1:8081",
+                                               tokens: try EndpointTokenCodec(encodedKeys: [EndpointTokenCodec.generateKey()])))
+        node = try ConnectionNode(config, protocols: [SimplePushProtocol(store: store, settings: settings)],
+                                  version: "test", logger: Logger(label: "test"))
+    }
+
+    /// Routes `update` as the endpoint does, from another thread, and waits for the answer.
+    func route(_ update: Update, to uaid: UAID) throws -> RouteOutcome? {
+        let node = node
+        return try awaitResult { await node.route(.simplePush(update), to: uaid) }
     }
 
     func run(until condition: () -> Bool, timeout: Double = 5, file: StaticString = #filePath, line: UInt = #line) {

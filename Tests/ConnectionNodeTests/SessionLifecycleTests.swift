@@ -29,7 +29,8 @@ final class SessionLifecycleTests: XCTestCase {
     func testAConnectionWhoseHelloReplyFailedLeavesNothingForTheNextOnItsSlot() throws {
         let store = GatedStore()
         let uaid = UAID.random()
-        _ = try awaitResult { try await store.register(uaid, channel: self.channel, maxChannels: 10) }
+        let channel = channel
+        _ = try awaitResult { try await store.register(uaid, channel: channel, maxChannels: 10) }
         let harness = try NodeHarness(store: store)
         let first = try harness.connect()
         first.send([#"{"messageType":"hello","uaid":"\#(uaid.hex)","channelIDs":["\#(channel.value)"]}"#])
@@ -64,7 +65,7 @@ final class SessionLifecycleTests: XCTestCase {
         store.open()
         harness.run(until: { harness.reactor.openConnections == 1 })
         harness.run(for: 0.2)
-        XCTAssertEqual(harness.node.registry.lookup(held)?.connection, harness.reactor.id(of: 0))
+        XCTAssertEqual(harness.node.shared.registry.lookup(held)?.connection, harness.reactor.id(of: 0))
         holder.send(["{}"])
         XCTAssertEqual(harness.nextText(holder), "{}", "the real holder must stay connected")
     }
@@ -74,10 +75,10 @@ final class SessionLifecycleTests: XCTestCase {
         let client = try harness.connect()
         guard let uaid = harness.hello(client) else { return XCTFail("no hello") }
         // Two PUTs saved 5 then 6 may reach the reactor as 6 then 5.
-        XCTAssertTrue(harness.node.deliver(Update(channelID: channel, version: 6), to: uaid))
-        XCTAssertTrue(harness.node.deliver(Update(channelID: channel, version: 5), to: uaid))
-        XCTAssertTrue(harness.node.deliver(Update(channelID: channel, version: 6), to: uaid))
-        XCTAssertTrue(harness.node.deliver(Update(channelID: channel, version: 7), to: uaid))
+        XCTAssertEqual(try harness.route(Update(channelID: channel, version: 6), to: uaid), .deliveredHere)
+        XCTAssertEqual(try harness.route(Update(channelID: channel, version: 5), to: uaid), .deliveredHere)
+        XCTAssertEqual(try harness.route(Update(channelID: channel, version: 6), to: uaid), .deliveredHere)
+        XCTAssertEqual(try harness.route(Update(channelID: channel, version: 7), to: uaid), .deliveredHere)
         var versions: [Int] = []
         while let text = harness.nextText(client, timeout: 0.5) {
             let object = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]
@@ -89,7 +90,7 @@ final class SessionLifecycleTests: XCTestCase {
 
     func testStoreCallsInFlightAreBoundedForTheWholeNode() throws {
         let store = GatedStore()
-        let harness = try NodeHarness(store: store) { $0.websocket.maxStoreCalls = 2 }
+        let harness = try NodeHarness(store: store) { $0.maxStoreCalls = 2 }
         var clients: [RawClient] = []
         for _ in 0..<5 {
             let client = try harness.connect()
@@ -98,13 +99,13 @@ final class SessionLifecycleTests: XCTestCase {
         }
         harness.run(for: 0.5)
         XCTAssertEqual(store.callsStarted, 2, "only the limit's worth of calls may run at once")
-        XCTAssertEqual(harness.node.storeCalls.queued, 3)
+        XCTAssertEqual(harness.node.shared.storeCalls.queued, 3)
         store.open()
         for client in clients {
             XCTAssertEqual(harness.nextObject(client)["status"] as? Int, 200)
         }
         XCTAssertEqual(store.callsStarted, 5)
-        XCTAssertEqual(harness.node.storeCalls.queued, 0)
+        XCTAssertEqual(harness.node.shared.storeCalls.queued, 0)
     }
 }
 

@@ -1,13 +1,15 @@
 @testable import ConnectionNode
+import Synchronization
 import XCTest
 
 final class StoreCallLimiterTests: XCTestCase {
     func testWaitersGetPlacesInOrderAsTheyAreReleased() {
         let limiter = StoreCallLimiter(limit: 2)
-        var started: [Int] = []
-        XCTAssertTrue(limiter.acquire(orQueue: { started.append(0) }))
-        XCTAssertTrue(limiter.acquire(orQueue: { started.append(1) }))
-        for waiter in 2..<5 { XCTAssertFalse(limiter.acquire(orQueue: { started.append(waiter) })) }
+        let log = Mutex<[Int]>([])
+        var started: [Int] { log.withLock { $0 } }
+        XCTAssertTrue(limiter.acquire(orQueue: { log.withLock { $0.append(0) } }))
+        XCTAssertTrue(limiter.acquire(orQueue: { log.withLock { $0.append(1) } }))
+        for waiter in 2..<5 { XCTAssertFalse(limiter.acquire(orQueue: { log.withLock { $0.append(waiter) } })) }
         XCTAssertEqual(limiter.queued, 3)
         limiter.release()
         limiter.release()

@@ -165,6 +165,6 @@ struct SetupFailure: Error, CustomStringConvertible {
 }
 
 /// Bytes a reader thread collects; read only after the thread finished.
-private final class Collected: @unchecked Sendable {
+private final class Collected: @unchecked Sendable {  // written by the reader thread, read after it was joined
     var data = Data()
 }

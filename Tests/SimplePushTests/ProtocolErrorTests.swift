@@ -1,4 +1,5 @@
 import PushCore
+import SimplePush
 import XCTest
 
 /// The error table is part of the wire contract: these rows are copied from it by hand.

@@ -1,5 +1,6 @@
 import Foundation
 import PushCore
+import SimplePush
 import XCTest
 
 /// One entry of a server `notification`.

@@ -8,7 +8,7 @@ import Darwin
 /// A real memcached on 127.0.0.1 for the tests. It runs under a small shell that kills it as soon
 /// as this process's end of a pipe closes, so it never outlives the test process, however that
 /// ends. A memcached that cannot start is an error, never a reason to skip.
-public final class MemcachedDaemon: @unchecked Sendable {
+public final class MemcachedDaemon: @unchecked Sendable {  // started and stopped by one test at a time; other threads only read `port`
     public let port: Int
     private var shell: Process?
     private var lifeline: Pipe?

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import CEpoll
 import Foundation
+import Synchronization
 
 /// What the parent tells a worker.
 public enum ControlCommand: String, Sendable {
@@ -47,28 +48,25 @@ final class PipeControl: ControlSource {
 }
 
 /// Commands from a thread of the same process, for a run without worker processes.
-public final class InProcessControl: ControlSource, @unchecked Sendable {
+public final class InProcessControl: ControlSource, Sendable {
     let fd: Int32
-    private let lock = NSLock()
-    private var queue: [ControlCommand] = []
+    private let queue = Mutex<[ControlCommand]>([])
 
     public init() { fd = cevent_create() }
 
     deinit { close(fd) }
 
     public func send(_ command: ControlCommand) {
-        lock.lock()
-        queue.append(command)
-        lock.unlock()
+        queue.withLock { $0.append(command) }
         _ = cevent_signal(fd)
     }
 
     func receive() -> [ControlCommand]? {
         _ = cevent_drain(fd)
-        lock.lock()
-        defer { lock.unlock() }
-        let commands = queue
-        queue.removeAll()
-        return commands
+        return queue.withLock { queue in
+            let commands = queue
+            queue.removeAll()
+            return commands
+        }
     }
 }

@@ -15,7 +15,7 @@ protocol WorkerHandle: AnyObject {
 }
 
 /// Holds the newest report of a worker for the parent's thread.
-final class ReportBox: @unchecked Sendable {
+final class ReportBox: @unchecked Sendable {  // `report` and `done` are read and written only under `lock`
     private let lock = NSLock()
     private var report: WorkerReport
     private var done = false
@@ -58,9 +58,9 @@ final class ThreadWorker: WorkerHandle {
     init(plan: LoadPlan, index: Int) throws {
         box = ReportBox(worker: index)
         let box = self.box
-        let worker = try LoadWorker(plan: plan, worker: index, control: control) { box.update($0) }
+        let worker = HandedToThread(try LoadWorker(plan: plan, worker: index, control: control) { box.update($0) })
         let thread = Thread {
-            let final = worker.run()
+            let final = worker.value.run()
             box.update(final, final: true)
         }
         thread.stackSize = 8 << 20
@@ -170,4 +170,10 @@ public enum WorkerEntry {
             return 1
         }
     }
+}
+
+/// Carries a worker to the thread that runs it.
+private struct HandedToThread<Value>: @unchecked Sendable {  // made on the caller's thread, used only on the new one afterwards
+    let value: Value
+    init(_ value: Value) { self.value = value }
 }

@@ -1,10 +1,13 @@
+import Endpoint
 import Hummingbird
 import PushCore
+import Routing
+import SimplePush
 
 /// How one `PUT /update/<token>` ended. Kept apart from the response so the log line and the
 /// reply are made from the same value.
 enum UpdateOutcome: Sendable {
-    /// Saved and handed to the device's live connection.
+    /// Saved and handed to the device's live connection (on this node or another) or to a bridge.
     case delivered
     /// Saved; the device gets it on its next hello.
     case stored
@@ -19,6 +22,14 @@ enum UpdateOutcome: Sendable {
     case storeUnavailable
     /// The server is shutting down; another node (or this one, restarted) takes the update.
     case shuttingDown
+
+    /// A saved update, by where the router put it.
+    init(_ routed: RouteOutcome) {
+        switch routed {
+        case .deliveredHere, .deliveredToNode, .handedToBridge: self = .delivered
+        case .stored: self = .stored
+        }
+    }
 
     /// Short name for the log line.
     var name: String {
@@ -72,6 +83,6 @@ enum UpdateOutcome: Sendable {
         var headers = headers
         if status == .serviceUnavailable { headers[.retryAfter] = String(UpdateOutcome.retryAfterSeconds) }
         guard let error else { return .emptyJSON(status, headers: headers) }
-        return .jsonError(status, errno: error.errno, message: error.message, headers: headers)
+        return .jsonError(status, errno: error.errno?.rawValue, message: error.message, headers: headers)
     }
 }

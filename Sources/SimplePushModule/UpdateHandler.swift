@@ -1,40 +1,43 @@
+import Endpoint
 import Foundation
 import HTTPForm
 import Hummingbird
 import Logging
 import Observability
 import PushCore
+import Routing
 import Store
 
 /// `PUT /update/<token>`: an app server announces a new version (and optional data) for a channel.
+/// The version is saved first, then routed: an update answered 200 or 202 is already durable.
 struct UpdateHandler: Sendable {
-    let deps: EndpointDependencies
+    let store: any Store
+    let router: RouterChain
+    let settings: Live<SimplePushSettings>
+    let drain: DrainSwitch
+    let logger: Logger
     static let storeErrors = LogThrottle()
-
-    /// A form carries `data` percent-encoded (up to three bytes per byte) plus the version and
-    /// separators; anything past this is not a valid update and is refused before it is buffered.
-    static func bodyLimit(_ config: ServerConfig) -> Int { 3 * config.general.maxDataLen + 1024 }
 
     func handle(_ request: Request, token: String) async -> Response {
         // One snapshot per request: a reload in the middle does not mix old and new limits.
-        let live = deps.live.current
-        let headers: HTTPFields = live.config.endpoint.enableCORS ? [.accessControlAllowOrigin: "*"] : [:]
+        let live = settings.current
+        let headers: HTTPFields = live.enableCORS ? [.accessControlAllowOrigin: "*"] : [:]
         guard TransferCoding.isSupported(request.headers) else {
             // Not an outcome of the update: the body cannot be read, so nothing about it is known.
-            EndpointMetrics.updates(status: HTTPResponse.Status.notImplemented.code).increment()
+            SimplePushMetrics.updates(status: HTTPResponse.Status.notImplemented.code).increment()
             return .jsonError(.notImplemented, message: "Unsupported Transfer-Encoding; only chunked is accepted",
                               headers: headers)
         }
-        let outcome = deps.drain.isDraining ? .shuttingDown : await process(request, token: token, live: live)
-        EndpointMetrics.updates(status: outcome.status.code).increment()
-        deps.logger.debug(
+        let outcome = drain.isDraining ? .shuttingDown : await process(request, token: token, live: live)
+        SimplePushMetrics.updates(status: outcome.status.code).increment()
+        logger.debug(
             "update request",
             metadata: ["status": "\(outcome.status.code)", "outcome": "\(outcome.name)"])
         return outcome.response(headers: headers)
     }
 
-    private func process(_ request: Request, token: String, live: LiveConfig.Snapshot) async -> UpdateOutcome {
-        let bodyLimit = UpdateHandler.bodyLimit(live.config)
+    private func process(_ request: Request, token: String, live: SimplePushSettings) async -> UpdateOutcome {
+        let bodyLimit = live.bodyLimit
         if let declared = request.headers[.contentLength].flatMap(Int.init), declared > bodyLimit {
             return .bodyTooLarge(limit: bodyLimit)
         }
@@ -46,17 +49,17 @@ struct UpdateHandler: Sendable {
         case .rejected(let outcome): return outcome
         }
 
-        guard let version = UpdateEndpoint.parseVersion(fields["version"], now: Date()) else { return .invalidVersion }
+        guard let version = UpdateRoutes.parseVersion(fields["version"], now: Date()) else { return .invalidVersion }
         let data = fields["data"].flatMap { $0.isEmpty ? nil : $0 }
-        let maxDataLen = live.config.general.maxDataLen
+        let maxDataLen = live.maxDataLen
         if let data, data.utf8.count > maxDataLen { return .dataTooLarge(limit: maxDataLen) }
 
         let result: SaveResult
         do {
-            result = try await deps.store.saveUpdate(uaid, channel: channel, version: version, data: data)
+            result = try await store.saveUpdate(uaid, channel: channel, version: version, data: data)
         } catch {
             // An outage fails every PUT: a line every few seconds says so without flooding the log.
-            UpdateHandler.storeErrors.log(deps.logger, .warning, "store failed to save an update", kind: "save-update",
+            UpdateHandler.storeErrors.log(logger, .warning, "store failed to save an update", kind: "save-update",
                                           metadata: ["error": "\(error)"])
             return .storeUnavailable
         }
@@ -65,7 +68,7 @@ struct UpdateHandler: Sendable {
         case .stale: return .stale
         case .saved:
             let update = Update(channelID: channel, version: version, data: data)
-            return deps.delivery.deliver(update, to: uaid) ? .delivered : .stored
+            return UpdateOutcome(await router.deliver(.simplePush(update), to: uaid))
         }
     }
 

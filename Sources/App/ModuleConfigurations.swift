@@ -1,0 +1,53 @@
+import ConfigFile
+import ConnectionNode
+import Endpoint
+import PushCore
+import SimplePushModule
+
+// Each module gets its own settings type; these fill them from the configuration file's tree.
+
+extension NodeConfiguration {
+    init(_ config: ServerConfig) throws {
+        self.init()
+        let listener = config.websocket.listener
+        guard let (host, port) = listener.hostAndPort() else { throw AppError.badListener("websocket", listener.address) }
+        self.host = host
+        self.port = port
+        workers = config.websocket.workers
+        maxConnections = listener.maxConnections
+        maxMessageLen = config.websocket.maxMessageLen
+        handshakeTimeout = config.websocket.handshakeTimeout
+        helloTimeout = config.websocket.clientHelloTimeout
+        idleTimeout = config.websocket.clientIdleTimeout
+        pongTimeout = config.websocket.clientPongTimeout
+        tcpKeepalive = Int(config.websocket.tcpKeepalive.rounded(.up))
+        maxPendingOutput = config.websocket.maxPendingOutput
+        maxStoreCalls = config.websocket.maxStoreCalls
+        origins = config.websocket.origins
+    }
+}
+
+extension EndpointConfiguration {
+    init(_ config: ServerConfig) {
+        self.init()
+        let listener = config.endpoint.listener
+        address = listener.address
+        headerTimeout = config.endpoint.headerTimeout
+        bodyTimeout = config.endpoint.bodyTimeout
+        idleTimeout = config.endpoint.idleTimeout
+        maxConnections = listener.maxConnections
+        tcpKeepAliveIdle = listener.tcpKeepAliveIdle
+        tcpKeepAliveInterval = listener.tcpKeepAliveInterval
+        tcpKeepAliveCount = listener.tcpKeepAliveCount
+    }
+}
+
+extension SimplePushSettings {
+    init(_ config: ServerConfig, tokens: EndpointTokenCodec) {
+        self.init(publicURL: config.endpoint.publicURL, tokens: tokens)
+        maxChannels = config.general.maxChannels
+        minPingInterval = config.websocket.clientMinPingInterval
+        maxDataLen = config.general.maxDataLen
+        enableCORS = config.endpoint.enableCORS
+    }
+}

@@ -1,0 +1,55 @@
+import Endpoint
+import Foundation
+import Hummingbird
+import Logging
+import PushCore
+import Routing
+import Store
+
+/// SimplePush's routes on the endpoint: `PUT /update/<token>` and its CORS preflight.
+public struct UpdateRoutes: RouteModule {
+    let handler: UpdateHandler
+    let settings: Live<SimplePushSettings>
+
+    /// Saved updates go to `router` (this node's connections first, in the app's order).
+    public init(store: any Store, router: RouterChain, settings: Live<SimplePushSettings>, drain: DrainSwitch, logger: Logger) {
+        handler = UpdateHandler(store: store, router: router, settings: settings, drain: drain, logger: logger)
+        self.settings = settings
+    }
+
+    public func addRoutes(to router: Hummingbird.Router<BasicRequestContext>) {
+        let updatePath: RouterPath = "/update/:token"
+        router.put(updatePath) { [handler] request, context in
+            await handler.handle(request, token: context.parameters.get("token") ?? "")
+        }
+        router.on(updatePath, method: .options) { [settings] _, _ in
+            Response.emptyJSON(.ok, headers: Self.preflightHeaders(cors: settings.current.enableCORS))
+        }
+        for method: HTTPRequest.Method in [.get, .head, .post, .delete, .patch, .trace] {
+            router.on(updatePath, method: method) { _, _ in
+                Response.jsonError(.methodNotAllowed, message: "Method Not Allowed", headers: [.allow: "PUT, OPTIONS"])
+            }
+        }
+    }
+
+    /// Parses an update's `version`. Missing or empty means "now" (Unix seconds); otherwise only
+    /// decimal digits fitting a 64-bit signed integer are accepted. Nil means invalid.
+    public static func parseVersion(_ text: String?, now: Date) -> Version? {
+        let digits = (text ?? "").trimmingCharacters(in: .whitespaces)
+        if digits.isEmpty {
+            return Version(max(0, now.timeIntervalSince1970.rounded(.down)))
+        }
+        // Int64.init alone would also take a sign.
+        guard digits.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else { return nil }
+        return Version(digits)
+    }
+
+    private static func preflightHeaders(cors: Bool) -> HTTPFields {
+        guard cors else { return [:] }
+        return [
+            .accessControlAllowOrigin: "*",
+            .accessControlAllowMethods: "PUT",
+            .accessControlAllowHeaders: "Content-Type",
+        ]
+    }
+}
