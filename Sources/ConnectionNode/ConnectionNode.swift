@@ -11,6 +11,8 @@ import Routing
 public final class ConnectionNode: Router, Sendable {
     let shared: NodeShared
     let workers: [LoopBound<NodeWorker>]
+    /// One per worker, made with the workers so `start` may be called from any thread.
+    let threads: [ReactorThread]
     public let boundPort: Int
 
     /// Binds the listener (once per worker, SO_REUSEPORT) and makes each worker's protocol
@@ -46,6 +48,7 @@ public final class ConnectionNode: Router, Sendable {
             workers.append(LoopBound(worker, handle: reactor.handle))
         }
         self.workers = workers
+        threads = reactors.map { $0.makeThread() }
         self.shared = shared
         shared.workers.withLock { $0 = workers }
     }
@@ -57,9 +60,9 @@ public final class ConnectionNode: Router, Sendable {
 
     public var workerCount: Int { workers.count }
 
-    /// Starts each reactor on its own thread. Call once, from the thread that made the node.
+    /// Starts each reactor on its own thread. Call once, from any thread.
     public func start() {
-        for worker in workers { worker.value.reactor.start() }
+        for thread in threads { thread.start() }
     }
 
     /// Stops accepting, closes every connection with 1001 (going away) so devices reconnect

@@ -108,9 +108,10 @@ public final class Reactor {
         settings.pongTimeout = pongTimeout
     }
 
-    /// Starts the loop on a new thread, which the reactor then belongs to: the caller must not
-    /// touch it again except through `handle`.
-    public func start() {
+    /// The thread that will run this reactor's loop, not started yet. Once it starts the reactor
+    /// belongs to it: the thread that made the reactor then reaches it only through `handle`.
+    /// Any thread may start it.
+    public func makeThread() -> ReactorThread {
         handle.preconditionInReactorThread()
         let moving = MovingToThread(reactor: self)
         let thread = Thread {
@@ -118,7 +119,7 @@ public final class Reactor {
             moving.reactor.run()
         }
         thread.name = "reactor-\(index)"
-        thread.start()
+        return ReactorThread(thread: thread)
     }
 
     /// Stops accepting, closes every connection with `code` (each gets its close frame and up to
@@ -235,7 +236,14 @@ public final class Reactor {
     func id(of slot: UInt32) -> ConnectionID { ConnectionID(slot: slot, generation: slots[Int(slot)].generation) }
 }
 
-/// Carries a reactor to the thread `start` makes for it.
-private struct MovingToThread: @unchecked Sendable {  // the starting thread gives the reactor up: it touches it only through its handle after `start`
+/// Carries a reactor to the thread `makeThread` prepares for it.
+private struct MovingToThread: @unchecked Sendable {  // the making thread gives the reactor up: once the loop runs it reaches it only through its handle
     let reactor: Reactor
+}
+
+/// A reactor's loop thread, ready to start.
+public struct ReactorThread: @unchecked Sendable {  // only `start` is called on the thread object, and Foundation allows that from any thread
+    let thread: Thread
+
+    public func start() { thread.start() }
 }

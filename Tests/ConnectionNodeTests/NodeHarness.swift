@@ -19,15 +19,16 @@ final class NodeHarness {
     var reactor: Reactor { node.workers[0].value.reactor }
     var worker: NodeWorker { node.workers[0].value }
 
-    /// The node serves SimplePush only, as the server does today.
-    init(store: any Store = MemoryStore(), configure: (inout NodeConfiguration) -> Void = { _ in }) throws {
+    /// The node serves `protocols`, then SimplePush (the default, as in the server).
+    init(store: any Store = MemoryStore(), protocols: [any ConnectionProtocolModule] = [],
+         configure: (inout NodeConfiguration) -> Void = { _ in }) throws {
         var config = NodeConfiguration()
         config.workers = 1
         config.port = 0
         configure(&config)
         let settings = Live(SimplePushSettings(publicURL: "http://127.0.0.1:8081",
                                                tokens: try EndpointTokenCodec(encodedKeys: [EndpointTokenCodec.generateKey()])))
-        node = try ConnectionNode(config, protocols: [SimplePushProtocol(store: store, settings: settings)],
+        node = try ConnectionNode(config, protocols: protocols + [SimplePushProtocol(store: store, settings: settings)],
                                   version: "test", logger: Logger(label: "test"))
     }
 

@@ -1,4 +1,4 @@
-import PushCore
+@testable import PushCore
 import XCTest
 
 final class EndpointTokenCodecTests: XCTestCase {
@@ -112,5 +112,93 @@ final class EndpointTokenCodecTests: XCTestCase {
                 XCTAssertEqual(index, badIndex)
             }
         }
+    }
+
+}
+
+/// The token format: header, key ids, kinds.
+final class EndpointTokenFormatTests: XCTestCase {
+    private let keyA = EndpointTokenCodec.generateKey()
+    private let keyB = EndpointTokenCodec.generateKey()
+    private let channel = ChannelID(Sample.channel)!
+
+    func testTheHeaderNamesFormatKindAndTheSealingKey() throws {
+        let token = try EndpointTokenCodec(encodedKeys: [keyB, keyA]).seal(uaid: Sample.uaid, channel: channel)
+        let bytes = try XCTUnwrap(Base64URL.decode(token))
+        let id = EndpointTokenCodec.keyID(Base64URL.decode(keyB)!)
+        XCTAssertEqual(Array(bytes.prefix(4)), [1, EndpointTokenKind.simplePushChannel.rawValue, UInt8(id >> 8), UInt8(id & 0xFF)])
+        // Header, nonce, the UAID's 16 bytes and the 32-character channel id, tag.
+        XCTAssertEqual(bytes.count, 4 + 12 + 16 + Sample.channel.utf8.count + 16)
+    }
+
+    func testAFlippedHeaderByteDoesNotOpenEvenWhenItStillNamesAKnownKey() throws {
+        let codec = try EndpointTokenCodec(encodedKeys: [keyA])
+        let bytes = try XCTUnwrap(Base64URL.decode(codec.seal(uaid: Sample.uaid, channel: channel)))
+        for index in 0..<4 {
+            for bit in 0..<8 {
+                var tampered = bytes
+                tampered[index] ^= 1 << UInt8(bit)
+                XCTAssertNil(codec.open(token: Base64URL.encode(tampered)), "header byte \(index) bit \(bit)")
+            }
+        }
+        // Another kind under the same key and nonce: the header is authenticated, so it fails.
+        var otherKind = bytes
+        otherKind[1] = EndpointTokenKind.webPushV1.rawValue
+        XCTAssertNil(codec.open(token: Base64URL.encode(otherKind)))
+    }
+
+    func testATokenNamingAKeyIDThatIsNotConfiguredDoesNotOpen() throws {
+        let sealedByB = try EndpointTokenCodec(encodedKeys: [keyB]).seal(uaid: Sample.uaid, channel: channel)
+        let codec = try EndpointTokenCodec(encodedKeys: [keyA])
+        XCTAssertNil(codec.open(sealedByB))
+        // Relabelled with A's id, it names a configured key but was not sealed by it.
+        var relabelled = try XCTUnwrap(Base64URL.decode(sealedByB))
+        let idA = EndpointTokenCodec.keyID(Base64URL.decode(keyA)!)
+        relabelled[2] = UInt8(idA >> 8)
+        relabelled[3] = UInt8(idA & 0xFF)
+        XCTAssertNil(codec.open(Base64URL.encode(relabelled)))
+    }
+
+    func testKeyIDsDoNotDependOnWhereTheKeySitsInTheList() throws {
+        let token = try EndpointTokenCodec(encodedKeys: [keyA]).seal(uaid: Sample.uaid, channel: channel)
+        for keys in [[keyA, keyB], [keyB, keyA], [keyB, keyB, keyA]] {
+            XCTAssertEqual(try EndpointTokenCodec(encodedKeys: keys).open(token)?.0, Sample.uaid, "\(keys)")
+        }
+    }
+
+    func testOtherKindsSealAndOpenButAreNotChannelTokens() throws {
+        let codec = try EndpointTokenCodec(encodedKeys: [keyA])
+        let payload: [UInt8] = Array(0..<48)
+        let token = codec.seal(.webPushV2, payload: payload)
+        let opened = try XCTUnwrap(codec.open(token: token))
+        XCTAssertEqual(opened.kind, .webPushV2)
+        XCTAssertEqual(opened.payload, payload)
+        XCTAssertNil(codec.open(token), "a WebPush token must not open as a SimplePush channel")
+    }
+
+    func testTwoDifferentKeysWithTheSameIDAreRefused() throws {
+        // 16-bit ids: among a few thousand random keys two share one (birthday bound).
+        var byID: [UInt16: String] = [:]
+        var pair: (String, String)?
+        while pair == nil {
+            let key = EndpointTokenCodec.generateKey()
+            let id = EndpointTokenCodec.keyID(Base64URL.decode(key)!)
+            if let earlier = byID[id] { pair = (earlier, key) } else { byID[id] = key }
+        }
+        let (first, second) = pair!
+        XCTAssertThrowsError(try EndpointTokenCodec(encodedKeys: [keyA, first, second])) { error in
+            guard case EndpointTokenCodec.KeyError.sharedKeyID(let index, let other) = error else { return XCTFail("got \(error)") }
+            XCTAssertEqual([other, index], [1, 2])
+            XCTAssertTrue("\(error)".contains("#2 and #3"), "\(error)")
+        }
+        XCTAssertNoThrow(try EndpointTokenCodec(encodedKeys: [first, first]), "the same key twice is one key")
+    }
+
+    func testUAIDBytesRoundTrip() {
+        for _ in 0..<100 {
+            let uaid = UAID.random()
+            XCTAssertEqual(UAID(bytes: uaid.bytes), uaid)
+        }
+        XCTAssertEqual(UAID(high: 0x0102030405060708, low: 0x090A0B0C0D0E0F10).bytes, Array(1...16))
     }
 }
