@@ -142,6 +142,12 @@ let package = Package(
             "LoopbackClient",
             .product(name: "Logging", package: "swift-log"),
         ]),
+        .testTarget(name: "EndpointTests", dependencies: [
+            "Endpoint", "SimplePushModule", "Routing", "PushCore", "Store", "StoreMemory",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(name: "ConfigLoaderTests", dependencies: ["ConfigLoader", "ConfigFile", "PushCore"]),
         .testTarget(name: "SimplePushTests", dependencies: ["SimplePush", "PushCore", "Store", "StoreMemory", "JSON"]),
         .testTarget(name: "StoreTests", dependencies: [
