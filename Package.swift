@@ -108,7 +108,7 @@ let package = Package(
         // Wires the pieces from the config; owns start-up and shutdown order.
         .target(name: "App", dependencies: [
             "PushCore", "ConfigFile", "ConfigLoader", "Store", "StoreMemory", "StoreSQLite", "StoreMemcached",
-            "ConnectionNode", "Endpoint", "Routing", "SimplePushModule", "Observability",
+            "ConnectionNode", "Reactor", "Endpoint", "Routing", "SimplePushModule", "Observability",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),

@@ -2,6 +2,7 @@ import ConfigFile
 import ConnectionNode
 import Endpoint
 import PushCore
+import Reactor
 import SimplePushModule
 
 // Each module gets its own settings type; these fill them from the configuration file's tree.
@@ -11,17 +12,16 @@ extension NodeConfiguration {
         self.init()
         let listener = config.websocket.listener
         guard let (host, port) = listener.hostAndPort() else { throw AppError.badListener("websocket", listener.address) }
-        self.host = host
-        self.port = port
+        reactor = Reactor.Settings(host: host, port: port)
+        reactor.maxConnections = listener.maxConnections
+        reactor.maxMessageLen = config.websocket.maxMessageLen
+        reactor.handshakeTimeout = config.websocket.handshakeTimeout
+        reactor.idleTimeout = config.websocket.clientIdleTimeout
+        reactor.pongTimeout = config.websocket.clientPongTimeout
+        reactor.tcpKeepalive = Int(config.websocket.tcpKeepalive.rounded(.up))
+        reactor.maxPendingOutput = config.websocket.maxPendingOutput
         workers = config.websocket.workers
-        maxConnections = listener.maxConnections
-        maxMessageLen = config.websocket.maxMessageLen
-        handshakeTimeout = config.websocket.handshakeTimeout
         helloTimeout = config.websocket.clientHelloTimeout
-        idleTimeout = config.websocket.clientIdleTimeout
-        pongTimeout = config.websocket.clientPongTimeout
-        tcpKeepalive = Int(config.websocket.tcpKeepalive.rounded(.up))
-        maxPendingOutput = config.websocket.maxPendingOutput
         maxStoreCalls = config.websocket.maxStoreCalls
         origins = config.websocket.origins
     }

@@ -21,16 +21,10 @@ public final class ConnectionNode: Router, Sendable {
                 version: String, logger: Logger) throws {
         precondition(!protocols.isEmpty && protocols.count < 256, "a node serves one to 255 protocols")
         let count = configuration.workers > 0 ? configuration.workers : ProcessInfo.processInfo.activeProcessorCount
-        var settings = Reactor.Settings(host: configuration.host, port: configuration.port)
+        var settings = configuration.reactor
         // The limit is for the listener as a whole; each reactor takes its share.
-        let limit = configuration.maxConnections
+        let limit = settings.maxConnections
         settings.maxConnections = limit == 0 ? 0 : (limit + count - 1) / count
-        settings.maxMessageLen = configuration.maxMessageLen
-        settings.handshakeTimeout = configuration.handshakeTimeout
-        settings.idleTimeout = configuration.idleTimeout
-        settings.pongTimeout = configuration.pongTimeout
-        settings.tcpKeepalive = configuration.tcpKeepalive
-        settings.maxPendingOutput = configuration.maxPendingOutput
         var reactors: [Reactor] = []
         for index in 0..<count {
             // Port 0 asks for any free port: the other workers then join the first one's.

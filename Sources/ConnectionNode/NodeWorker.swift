@@ -30,8 +30,9 @@ public final class NodeWorker: ReactorDelegate {
 
     func apply(_ configuration: NodeConfiguration) {
         self.configuration = configuration
-        reactor.updateLimits(maxMessageLen: configuration.maxMessageLen, handshakeTimeout: configuration.handshakeTimeout,
-                             idleTimeout: configuration.idleTimeout, pongTimeout: configuration.pongTimeout)
+        let limits = configuration.reactor
+        reactor.updateLimits(maxMessageLen: limits.maxMessageLen, handshakeTimeout: limits.handshakeTimeout,
+                             idleTimeout: limits.idleTimeout, pongTimeout: limits.pongTimeout)
     }
 
     private func handler(of connection: ConnectionID) -> (any ConnectionProtocol)? {

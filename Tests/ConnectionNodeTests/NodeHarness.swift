@@ -24,7 +24,7 @@ final class NodeHarness {
          configure: (inout NodeConfiguration) -> Void = { _ in }) throws {
         var config = NodeConfiguration()
         config.workers = 1
-        config.port = 0
+        config.reactor.port = 0
         configure(&config)
         let settings = Live(SimplePushSettings(publicURL: "http://127.0.0.1:8081",
                                                tokens: try EndpointTokenCodec(encodedKeys: [EndpointTokenCodec.generateKey()])))

@@ -194,6 +194,16 @@ final class EndpointTokenFormatTests: XCTestCase {
         XCTAssertNoThrow(try EndpointTokenCodec(encodedKeys: [first, first]), "the same key twice is one key")
     }
 
+    /// Sealed outside this code base (Python's `cryptography` AES-GCM) by the layout the codec's
+    /// comment gives: key = bytes 0…31, AAD = the four header bytes.
+    func testATokenMadeByAnIndependentImplementationOfTheFormatOpens() throws {
+        let key = Base64URL.encode((0 ..< 32).map { UInt8($0) })
+        let token = "AQFi4qc4NqfuteH6pimvjqVy_OWXy2oOcbtZE27fUNB_6t-BAjydEgkUTpC02QgXi5bgagCrH1TzNnSpHWi5FBONbgd72bMtemwvmEpYw7GCk55T"
+        let opened = try XCTUnwrap(try EndpointTokenCodec(encodedKeys: [key]).open(token))
+        XCTAssertEqual(opened.0, UAID("9f8e7d6c5b4a49388f2e1d0c0b0a0908"))
+        XCTAssertEqual(opened.1.value, "2b3a7c1e-4f5d-4e6a-9b8c-0d1e2f3a4b5c")
+    }
+
     func testUAIDBytesRoundTrip() {
         for _ in 0..<100 {
             let uaid = UAID.random()

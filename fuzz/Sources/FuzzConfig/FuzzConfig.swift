@@ -1,3 +1,4 @@
+import ConfigFile
 import FuzzSupport
 import ConfigLoader
 import Foundation

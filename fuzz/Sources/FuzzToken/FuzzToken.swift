@@ -51,6 +51,7 @@ public func fuzz(_ start: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
         // Only our own sealed boxes authenticate; the same token opens after rotation and with
         // the same key given twice, and never under an unrelated key.
         check(ChannelID(channel.value) != nil, "opened an invalid channel id")
+        check(codec.open(token: token)?.kind == .simplePushChannel, "a channel token opened as another kind")
         let again = rotated.open(token)
         check(again?.0 == uaid && again?.1.value == channel.value, "token stopped opening after key rotation")
         check(other.open(token) == nil, "token opened under an unrelated key")
