@@ -17,7 +17,7 @@ public struct ServerConfig: Equatable, Sendable {
         public var maxDataLen = 4096
         /// Most channels one UAID may register.
         public var maxChannels = 200
-        /// Endpoint token keys (base64url of 32 bytes). The first seals, any opens.
+        /// Endpoint token keys (base64url of 32 bytes). The first seals; each opens the tokens it sealed.
         public var tokenKeys: [String] = []
         /// Used when `tokenKeys` is empty: the key is read from this file, or made and written there.
         public var tokenKeyFile = "simplepush.key"

@@ -9,7 +9,7 @@ enum KnownKeys {
         ConfigKey("default.max_channels", .integer(atLeast: 1), \.general.maxChannels,
                   "Most channels one UAID may register."),
         ConfigKey("default.token_keys", .tokenKeys, \.general.tokenKeys, secret: true,
-                  "Endpoint token keys, base64url of 32 bytes; the first seals, any opens."),
+                  "Endpoint token keys, base64url of 32 bytes; the first seals, each opens the tokens it sealed."),
         ConfigKey("default.token_key_file", .nonEmptyString, \.general.tokenKeyFile,
                   "Key file used when token_keys is empty; created if missing."),
         ConfigKey("default.shutdown_grace", .duration, \.general.shutdownGrace,

@@ -225,6 +225,12 @@ extension ValueKind where Value == [String] {
                     throw ValueProblem(message: "entry \(index + 1) must be 32 bytes of base64url")
                 }
             }
+            // Tokens name their key by an id derived from it; two keys may not share one.
+            do {
+                _ = try EndpointTokenCodec(encodedKeys: keys)
+            } catch EndpointTokenCodec.KeyError.sharedKeyID(let index, let other) {
+                throw ValueProblem(message: "entries \(other + 1) and \(index + 1) have the same key id; replace one with a new key")
+            } catch {}
         }
     }
 }

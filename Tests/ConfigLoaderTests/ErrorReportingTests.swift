@@ -1,3 +1,4 @@
+@testable import PushCore
 import ConfigLoader
 import XCTest
 
@@ -79,6 +80,21 @@ final class ErrorReportingTests: XCTestCase {
     func testBadTokenKeyIsNotEchoed() {
         let message = loadError("[default]\ntoken_keys = [\"\(sampleTokenKey(3))\", \"c2hvcnQ\"]")
         XCTAssertEqual(message, "config.toml:2: \"default.token_keys\" entry 2 must be 32 bytes of base64url")
+    }
+
+    func testTokenKeysSharingAKeyIDAreRefusedAtLoad() {
+        // Two different keys whose derived 16-bit ids collide (found by trying keys 0, 1, 2, …).
+        var byID: [UInt16: String] = [:]
+        var pair: (String, String)?
+        var counter: UInt32 = 0
+        while pair == nil {
+            let key = Base64URL.encode(withUnsafeBytes(of: counter.bigEndian) { Array($0) } + [UInt8](repeating: 9, count: 28))
+            let id = EndpointTokenCodec.keyID(Base64URL.decode(key)!)
+            if let earlier = byID[id] { pair = (earlier, key) } else { byID[id] = key }
+            counter += 1
+        }
+        let message = loadError("[default]\ntoken_keys = [\"\(pair!.0)\", \"\(pair!.1)\"]")
+        XCTAssertEqual(message, "config.toml:2: \"default.token_keys\" entries 1 and 2 have the same key id; replace one with a new key")
     }
 
     func testSyntaxErrorCarriesItsLine() {

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 @testable import ConnectionNode
 import LoopbackClient
 import PushCore
@@ -114,13 +115,15 @@ func awaitResult<T: Sendable>(_ work: @escaping @Sendable () async throws -> T) 
     let box = ResultBox<T>()
     let done = DispatchSemaphore(value: 0)
     Task {
-        do { box.result = .success(try await work()) } catch { box.result = .failure(error) }
+        let result: Result<T, any Error>
+        do { result = .success(try await work()) } catch { result = .failure(error) }
+        box.result.withLock { $0 = result }
         done.signal()
     }
     done.wait()
-    return try box.result!.get()
+    return try box.result.withLock { $0 }!.get()
 }
 
-private final class ResultBox<T>: @unchecked Sendable {  // written once before the semaphore signals, read after
-    var result: Result<T, Error>?
+private final class ResultBox<T: Sendable>: Sendable {
+    let result = Mutex<Result<T, any Error>?>(nil)
 }

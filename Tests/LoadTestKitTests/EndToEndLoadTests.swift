@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import XCTest
 #if canImport(Glibc)
 import Glibc
@@ -97,7 +98,7 @@ final class EndToEndLoadTests: XCTestCase {
         process.standardError = errors
         try process.run()
         let stderr = Collected()
-        let reader = Thread { stderr.data = errors.fileHandleForReading.readDataToEndOfFile() }
+        let reader = Thread { stderr.set(errors.fileHandleForReading.readDataToEndOfFile()) }
         reader.start()
         let deadline = Date().addingTimeInterval(watchdog)
         while process.isRunning && Date() < deadline { usleep(50_000) }
@@ -108,7 +109,7 @@ final class EndToEndLoadTests: XCTestCase {
         process.waitUntilExit()
         while !reader.isFinished { usleep(10_000) }
         let summary = (try? Data(contentsOf: json)).flatMap { try? JSONSerialization.jsonObject(with: $0) as? [String: Any] }
-        return (process.terminationStatus, String(decoding: stderr.data, as: UTF8.self), summary)
+        return (process.terminationStatus, String(decoding: stderr.value, as: UTF8.self), summary)
     }
 
     func testNotifyAcrossTwoWorkerProcessesDeliversEveryUpdate() throws {
@@ -165,6 +166,8 @@ struct SetupFailure: Error, CustomStringConvertible {
 }
 
 /// Bytes a reader thread collects; read only after the thread finished.
-private final class Collected: @unchecked Sendable {  // written by the reader thread, read after it was joined
-    var data = Data()
+private final class Collected: Sendable {
+    private let data = Mutex(Data())
+    func set(_ new: Data) { data.withLock { $0 = new } }
+    var value: Data { data.withLock { $0 } }
 }

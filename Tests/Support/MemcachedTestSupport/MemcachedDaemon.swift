@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -8,10 +9,14 @@ import Darwin
 /// A real memcached on 127.0.0.1 for the tests. It runs under a small shell that kills it as soon
 /// as this process's end of a pipe closes, so it never outlives the test process, however that
 /// ends. A memcached that cannot start is an error, never a reason to skip.
-public final class MemcachedDaemon: @unchecked Sendable {  // started and stopped by one test at a time; other threads only read `port`
+public final class MemcachedDaemon: Sendable {
     public let port: Int
-    private var shell: Process?
-    private var lifeline: Pipe?
+    /// The shell running memcached and this process's end of its lifeline, while it runs.
+    private struct Running {
+        let shell: Process
+        let lifeline: Pipe
+    }
+    private let running = Mutex<Running?>(nil)
 
     /// Starts memcached on `port`, or on a free port when nil.
     public init(port: Int? = nil) throws {
@@ -19,8 +24,9 @@ public final class MemcachedDaemon: @unchecked Sendable {  // started and stoppe
         while true {
             let candidate = try port ?? LoopbackPort.free(1)[0]
             do {
-                (shell, lifeline) = try Self.launch(port: candidate)
+                let (shell, lifeline) = try Self.launch(port: candidate)
                 self.port = candidate
+                running.withLock { $0 = Running(shell: shell, lifeline: lifeline) }
                 return
             } catch is PortTaken where port == nil && attempt < 5 {
                 // Another process bound the port between the pick and memcached's bind.
@@ -36,11 +42,12 @@ public final class MemcachedDaemon: @unchecked Sendable {  // started and stoppe
 
     /// Stops memcached, losing its data, and returns once the port is closed.
     public func stop() {
-        guard let shell else { return }
-        try? lifeline?.fileHandleForWriting.close()
-        shell.waitUntilExit()
-        self.shell = nil
-        lifeline = nil
+        guard let stopped = running.withLock({ running -> Running? in
+            defer { running = nil }
+            return running
+        }) else { return }
+        try? stopped.lifeline.fileHandleForWriting.close()
+        stopped.shell.waitUntilExit()
         let deadline = Date().addingTimeInterval(5)
         while LoopbackPort.isAccepting(port) && Date() < deadline { usleep(10_000) }
     }
@@ -48,7 +55,8 @@ public final class MemcachedDaemon: @unchecked Sendable {  // started and stoppe
     /// Starts memcached again on the same port, empty.
     public func restart() throws {
         stop()
-        (shell, lifeline) = try Self.launch(port: port)
+        let (shell, lifeline) = try Self.launch(port: port)
+        running.withLock { $0 = Running(shell: shell, lifeline: lifeline) }
     }
 
     private struct PortTaken: Error {}
