@@ -4,6 +4,7 @@ import Observability
 import PushCore
 import Reactor
 import Routing
+import Synchronization
 
 /// The device-facing side: `workers` reactors sharing the WebSocket port, each serving the
 /// protocols it was given (one chosen per connection at its hello), with one registry of
@@ -13,6 +14,10 @@ public final class ConnectionNode: Router, Sendable {
     let workers: [LoopBound<NodeWorker>]
     /// One per worker, made with the workers so `start` may be called from any thread.
     let threads: [ReactorThread]
+    /// A loop that never ran cannot be asked to stop, and one that stopped cannot be asked again
+    /// (nobody would answer): only the first `start` and the first `stop` act.
+    private enum Phase { case made, running, stopped }
+    private let phase = Mutex(Phase.made)
     public let boundPort: Int
 
     /// Binds the listener (once per worker, SO_REUSEPORT) and makes each worker's protocol
@@ -54,14 +59,24 @@ public final class ConnectionNode: Router, Sendable {
 
     public var workerCount: Int { workers.count }
 
-    /// Starts each reactor on its own thread. Call once, from any thread.
+    /// Starts each reactor on its own thread, from any thread; only the first call does anything.
     public func start() {
+        let starting = phase.withLock { phase in
+            defer { if phase == .made { phase = .running } }
+            return phase == .made
+        }
+        guard starting else { return }
         for thread in threads { thread.start() }
     }
 
     /// Stops accepting, closes every connection with 1001 (going away) so devices reconnect
     /// elsewhere, and returns once every reactor has ended.
     public func stop() async {
+        let wasRunning = phase.withLock { phase in
+            defer { phase = .stopped }
+            return phase == .running
+        }
+        guard wasRunning else { return }
         await withTaskGroup(of: Void.self) { group in
             for worker in workers {
                 group.addTask {

@@ -149,3 +149,32 @@ final class RouterChainTests: XCTestCase {
         XCTAssertEqual(try awaitResult { await RouterChain([]).deliver(update, to: .random()) }, .stored)
     }
 }
+
+/// Start and stop on real reactor threads, called from threads other than the one that made the node.
+final class NodeThreadsTests: XCTestCase {
+    func testANodeStartsAndStopsFromOtherThreadsAndOnlyTheFirstCallsAct() async throws {
+        let harness = try NodeHarness()
+        let node = harness.node
+        let port = harness.reactor.boundPort
+        await Task.detached { node.start(); node.start() }.value
+        let client = try RawClient(port: port)
+        try client.upgrade()
+        try client.readUpgradeResponse()
+        client.send([#"{"messageType":"hello","uaid":"","channelIDs":[]}"#])
+        let reply = try XCTUnwrap(client.readFrame())
+        XCTAssertTrue(String(decoding: reply.payload, as: UTF8.self).contains(#""status":200"#))
+        XCTAssertEqual(node.connectedClients, 1)
+
+        await node.stop()
+        let close = try XCTUnwrap(client.readFrame())
+        XCTAssertEqual(close.opcode, .close)
+        XCTAssertEqual(Array(close.payload.prefix(2)), [0x03, 0xE9], "1001 going away")
+        await node.stop()  // returns: nothing is left to stop
+        node.start()  // does nothing after a stop
+    }
+
+    func testStoppingANodeThatNeverStartedReturns() async throws {
+        let harness = try NodeHarness()
+        await harness.node.stop()
+    }
+}
