@@ -17,8 +17,11 @@ enum KnownKeys {
 
         ConfigKey("websocket.origins", .stringList, \.websocket.origins,
                   "Allowed Origin header values; empty allows every origin."),
-        ConfigKey("websocket.workers", .integer(atLeast: 0), \.websocket.workers,
-                  "Reactor threads sharing the port; 0 means one per core."),
+        ConfigKey("websocket.workers", .integer(atLeast: 0).checked { workers in
+                      // The registry names a device's reactor in one byte.
+                      guard workers <= 255 else { throw ValueProblem(message: "must be at most 255, got \(workers)") }
+                  }, \.websocket.workers,
+                  "Reactor threads sharing the port (at most 255); 0 means one per core."),
         ConfigKey("websocket.max_message_len", .integer(atLeast: 1), \.websocket.maxMessageLen,
                   "Largest WebSocket message accepted, in bytes."),
         ConfigKey("websocket.client_hello_timeout", .duration, \.websocket.clientHelloTimeout,

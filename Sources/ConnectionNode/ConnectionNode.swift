@@ -25,7 +25,8 @@ public final class ConnectionNode: Router, Sendable {
     public init(_ configuration: NodeConfiguration, protocols: [any ConnectionProtocolModule],
                 version: String, logger: Logger) throws {
         precondition(!protocols.isEmpty && protocols.count < 256, "a node serves one to 255 protocols")
-        let count = configuration.workers > 0 ? configuration.workers : ProcessInfo.processInfo.activeProcessorCount
+        // The registry names a device's reactor in one byte.
+        let count = min(255, configuration.workers > 0 ? configuration.workers : ProcessInfo.processInfo.activeProcessorCount)
         var settings = configuration.reactor
         // The limit is for the listener as a whole; each reactor takes its share.
         let limit = settings.maxConnections

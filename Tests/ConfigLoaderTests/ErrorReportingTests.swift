@@ -97,6 +97,11 @@ final class ErrorReportingTests: XCTestCase {
         XCTAssertEqual(message, "config.toml:2: \"default.token_keys\" entries 1 and 2 have the same key id; replace one with a new key")
     }
 
+    func testMoreReactorsThanTheRegistryCanNameAreRefused() {
+        XCTAssertEqual(loadError("[websocket]\nworkers = 256"), "config.toml:2: \"websocket.workers\" must be at most 255, got 256")
+        XCTAssertNoThrow(try loadTOML("[websocket]\nworkers = 255"))
+    }
+
     func testSyntaxErrorCarriesItsLine() {
         let message = loadError("[websocket]\nworkers = 1\nmax_message_len = = 3\n")
         XCTAssertTrue(message.hasPrefix("config.toml:3: syntax error: "), message)
