@@ -11,7 +11,7 @@ let package = Package(
         .executable(name: "simplepush", targets: ["simplepush"]),
         .executable(name: "loadtest", targets: ["loadtest"]),
         // The pure parsers, as libraries so the fuzzing package in fuzz/ can link them.
-        .library(name: "Parsers", targets: ["WebSocket", "HTTPForm", "JSON", "PushCore", "SimplePush", "ConfigFile", "ConfigLoader"]),
+        .library(name: "Parsers", targets: ["WebSocket", "HTTPForm", "JSON", "PushCore", "SimplePush", "VAPID", "ConfigFile", "ConfigLoader"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -38,6 +38,11 @@ let package = Package(
         .target(name: "JSON"),
         // Identifiers, versions, endpoint tokens, live (reloadable) values: what every module shares.
         .target(name: "PushCore", dependencies: [
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        // VAPID (RFC 8292): app-server credentials of a WebPush request, verified with swift-crypto, and their cache.
+        .target(name: "VAPID", dependencies: [
+            "PushCore", "JSON",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         // The async Router: where an accepted message goes (this node, another node, a bridge, the store).
@@ -136,6 +141,10 @@ let package = Package(
 
         .testTarget(name: "WebSocketTests", dependencies: ["WebSocket"]),
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
+        .testTarget(name: "VAPIDTests", dependencies: [
+            "VAPID", "PushCore",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         .testTarget(name: "ReactorTests", dependencies: ["Reactor", "CEpoll", "WebSocket", "LoopbackClient"]),
         .testTarget(name: "ConnectionNodeTests", dependencies: [
             "ConnectionNode", "SimplePushModule", "Routing", "Reactor", "PushCore", "Store", "StoreMemory", "WebSocket",

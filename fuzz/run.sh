@@ -17,7 +17,7 @@ else
     runs=${FUZZ_RUNS:-1000000}
     seconds=${FUZZ_SECONDS:-1800}
 fi
-targets=${FUZZ_TARGETS:-"FuzzRequestHead FuzzFrames FuzzClientMessage FuzzForm FuzzToken FuzzConfig"}
+targets=${FUZZ_TARGETS:-"FuzzRequestHead FuzzFrames FuzzClientMessage FuzzForm FuzzToken FuzzVAPID FuzzConfig"}
 scratch=.build-fuzz
 # Longest input per target: past each parser's limits (8 KiB heads, 1 KiB messages here), but not so
 # long that mutation is wasted on bulk. Form decoding grows costly with length under ASan:
@@ -28,6 +28,7 @@ max_len() {
         FuzzConfig) echo 8192 ;;
         FuzzForm) echo 1024 ;;
         FuzzToken) echo 512 ;;
+        FuzzVAPID) echo 1024 ;;
         *) echo 4096 ;;
     esac
 }
