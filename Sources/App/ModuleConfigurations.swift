@@ -11,7 +11,7 @@ extension NodeConfiguration {
     init(_ config: ServerConfig) throws {
         self.init()
         let listener = config.websocket.listener
-        guard let (host, port) = listener.hostAndPort() else { throw AppError.badListener("websocket", listener.address) }
+        let (host, port) = try ServerConfig.Listener.parse(listener.address, section: "websocket")
         reactor = Reactor.Settings(host: host, port: port)
         reactor.maxConnections = listener.maxConnections
         reactor.maxMessageLen = config.websocket.maxMessageLen
@@ -28,10 +28,10 @@ extension NodeConfiguration {
 }
 
 extension EndpointConfiguration {
-    init(_ config: ServerConfig) {
+    init(_ config: ServerConfig) throws {
         self.init()
         let listener = config.endpoint.listener
-        address = listener.address
+        (host, port) = try ServerConfig.Listener.parse(listener.address, section: "endpoint")
         headerTimeout = config.endpoint.headerTimeout
         bodyTimeout = config.endpoint.bodyTimeout
         idleTimeout = config.endpoint.idleTimeout
@@ -39,6 +39,15 @@ extension EndpointConfiguration {
         tcpKeepAliveIdle = listener.tcpKeepAliveIdle
         tcpKeepAliveInterval = listener.tcpKeepAliveInterval
         tcpKeepAliveCount = listener.tcpKeepAliveCount
+    }
+}
+
+extension ServerConfig.Listener {
+    /// `host:port` of a listener; the loader has checked the form, so this fails only for a
+    /// config built in code.
+    static func parse(_ address: String, section: String) throws -> (host: String, port: Int) {
+        guard let parts = ServerConfig.Listener(address: address).hostAndPort() else { throw AppError.badListener(section, address) }
+        return parts
     }
 }
 

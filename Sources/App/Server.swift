@@ -44,13 +44,14 @@ public enum Server {
         ]
 
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
-            .init(service: EndpointServer.makeApplication(EndpointConfiguration(config), modules: modules, logger: logger,
+            .init(service: EndpointServer.makeApplication(try EndpointConfiguration(config), modules: modules, logger: logger,
                                                           onServerRunning: { port in
                 logger.info("endpoint listening", metadata: ["port": "\(port)"])
             }), serviceName: "endpoint"),
         ]
         if !config.metrics.address.isEmpty {
-            services.append(.init(service: EndpointServer.makePlainApplication(address: config.metrics.address,
+            let (host, port) = try ServerConfig.Listener.parse(config.metrics.address, section: "metrics")
+            services.append(.init(service: EndpointServer.makePlainApplication(host: host, port: port,
                                                                                modules: [metricsRoutes], logger: logger),
                                   serviceName: "metrics"))
         }

@@ -1,8 +1,9 @@
 /// What the HTTP endpoint reads from the configuration: its listener and per-connection limits,
 /// fixed at start-up. The app fills it from the file.
 public struct EndpointConfiguration: Sendable, Equatable {
-    /// `host:port`, `[v6]:port` or `:port` (all interfaces).
-    public var address = "127.0.0.1:8081"
+    /// The address to listen on; empty means every IPv4 interface.
+    public var host = "127.0.0.1"
+    public var port = 8081
     /// A request head must be complete within this many seconds.
     public var headerTimeout = 10.0
     /// A request body must be complete within this many seconds of its head.

@@ -17,16 +17,15 @@ public enum EndpointServer {
         _ configuration: EndpointConfiguration, modules: [any RouteModule], logger: Logger,
         onServerRunning: @escaping @Sendable (Int) async -> Void
     ) -> some ApplicationProtocol {
-        let bind = bindAddress(configuration.address)
         // No availableConnectionsDelegate: it stops accepting at the cap, which leaves every new
         // client, app servers included, waiting in the backlog. The guarded channel sheds instead.
         let limits = ConnectionLimits(configuration)
         let warnings = LimitWarnings(logger: logger)
-        var app = Application(
+        return Application(
             router: makeRouter(modules, logger: logger),
             server: .guardedHTTP1(limits: limits, registry: ConnectionRegistry(capacity: limits.maxConnections),
                                   warnings: warnings),
-            configuration: ApplicationConfiguration(address: bind ?? .hostname()),
+            configuration: ApplicationConfiguration(address: bindAddress(host: configuration.host, port: configuration.port)),
             onServerRunning: { channel in
                 // The listening channel is only reachable here; first, to see accept errors before NIO's backoff.
                 // Made on the channel's own loop: the handler is loop-bound state, not Sendable.
@@ -37,12 +36,6 @@ public enum EndpointServer {
             },
             logger: logger
         )
-        if bind == nil {
-            // The signature cannot throw, so a bad address fails the service when it starts.
-            let address = configuration.address
-            app.beforeServerStarts { throw ListenerAddressError(address: address) }
-        }
-        return app
     }
 
     static func makeRouter(_ modules: [any RouteModule], logger: Logger) -> Router<BasicRequestContext> {
@@ -54,24 +47,15 @@ public enum EndpointServer {
     }
 
     /// A listener serving only the given modules' routes (`GET /metrics` on `[metrics] addr`).
-    public static func makePlainApplication(address: String, modules: [any RouteModule], logger: Logger) -> some ApplicationProtocol {
+    public static func makePlainApplication(host: String, port: Int, modules: [any RouteModule], logger: Logger) -> some ApplicationProtocol {
         let router = Router()
         for module in modules { module.addRoutes(to: router) }
-        return Application(router: router, configuration: ApplicationConfiguration(address: bindAddress(address) ?? .hostname()),
+        return Application(router: router, configuration: ApplicationConfiguration(address: bindAddress(host: host, port: port)),
                            logger: logger)
     }
 
-    /// `host:port` to a bind address; an empty host listens on every IPv4 interface.
-    static func bindAddress(_ address: String) -> BindAddress? {
-        guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]),
-              (0...65535).contains(port) else { return nil }
-        var host = String(address[..<colon])
-        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-        return .hostname(host.isEmpty ? "0.0.0.0" : host, port: port)
+    /// An empty host listens on every IPv4 interface.
+    static func bindAddress(host: String, port: Int) -> BindAddress {
+        .hostname(host.isEmpty ? "0.0.0.0" : host, port: port)
     }
-}
-
-struct ListenerAddressError: Error, CustomStringConvertible {
-    let address: String
-    var description: String { "endpoint listener address \"\(address)\" is not host:port" }
 }

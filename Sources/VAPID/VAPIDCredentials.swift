@@ -1,4 +1,5 @@
 import Crypto
+import Foundation
 import PushCore
 
 /// The JWT and public key an app server sent with a push, as found in its headers:
@@ -17,7 +18,9 @@ public struct VAPIDCredentials: Hashable, Sendable {
     /// Reads the credentials from the two headers (nil when absent). Only the form is checked
     /// here; `VAPIDVerifier` checks the token.
     public static func parse(authorization: String?, cryptoKey: String?) throws(VAPIDError) -> VAPIDCredentials {
-        guard let authorization = authorization?.trimmed, !authorization.isEmpty else { throw .missingToken }
+        guard let authorization = authorization?.trimmingCharacters(in: .whitespaces), !authorization.isEmpty else {
+            throw .missingToken
+        }
         let (scheme, rest) = authorization.splitOnce(" ")
         let data = rest.filter { $0 != " " && $0 != "\t" }
         guard !data.isEmpty else { throw .missingToken }
@@ -59,10 +62,6 @@ public struct VAPIDCredentials: Hashable, Sendable {
 }
 
 extension String {
-    var trimmed: String {
-        String(drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
-    }
-
     /// The text before the first `separator` and everything after it ("" when absent).
     func splitOnce(_ separator: Character) -> (String, String) {
         guard let index = firstIndex(of: separator) else { return (self, "") }
