@@ -29,8 +29,5 @@ public protocol ConnectionProtocol: AnyObject {
 
 /// Makes a protocol's handler for each reactor of the node.
 public protocol ConnectionProtocolModule: Sendable {
-    /// Short name for logs and metrics ("simplepush").
-    var name: String { get }
-
     func makeHandler(on worker: NodeWorker) -> any ConnectionProtocol
 }

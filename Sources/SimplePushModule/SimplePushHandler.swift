@@ -16,8 +16,6 @@ public struct SimplePushProtocol: ConnectionProtocolModule {
         self.settings = settings
     }
 
-    public var name: String { "simplepush" }
-
     public func makeHandler(on worker: NodeWorker) -> any ConnectionProtocol {
         SimplePushHandler(worker: worker, store: store, settings: settings)
     }

@@ -13,8 +13,6 @@ struct ProbeProtocol: ConnectionProtocolModule {
     /// What the handlers were told, in order, across workers.
     let events = Recorder()
 
-    var name: String { "probe" }
-
     func makeHandler(on worker: NodeWorker) -> any ConnectionProtocol { ProbeHandler(worker: worker, events: events) }
 }
 
