@@ -67,7 +67,6 @@ public final class NodeWorker: ReactorDelegate {
     }
 
     public func reactor(_ reactor: Reactor, didOpen connection: ConnectionID) {
-        busy.remove(connection)
         reactor.setDeadline(connection, after: configuration.helloTimeout)
         logger.debug("connection opened", metadata: ["connection": "\(index)/\(connection)"])
     }

@@ -47,7 +47,6 @@ final class SimplePushHandler: ConnectionProtocol {
 
     func didOpen(_ connection: ConnectionID) {
         sessions.open(connection)
-        lastSent[connection] = nil
     }
 
     func didClose(_ connection: ConnectionID) {
