@@ -153,11 +153,7 @@ final class EndpointLimitsTests: EndToEndTestCase {
         let server = try startServer(environment: ["SIMPLEPUSH_ENDPOINT_LISTENER_MAX_CONNECTIONS": "30",
                                                    "SIMPLEPUSH_ENDPOINT_HEADER_TIMEOUT": "30"])
         let device = try registeredDevice(on: server)
-        try Self.lowerOpenFileLimit(of: server.pid, to: Self.openDescriptors(of: server.pid) + 60)
-
-        var flood: [TCPConnection] = []
-        for _ in 0 ..< 200 { flood.append(try TCPConnection(port: server.endpointPort)) }
-        usleep(500_000)
+        let flood = try Self.flood(server, headroom: 60, connections: 200)
 
         let (newcomer, _) = try connectDevice(to: server)
         for port in [server.endpointPort, server.webSocketPort] {
@@ -180,10 +176,7 @@ final class EndpointLimitsTests: EndToEndTestCase {
         #if os(Linux)
         let server = try startServer(environment: ["SIMPLEPUSH_ENDPOINT_LISTENER_MAX_CONNECTIONS": "0",
                                                    "SIMPLEPUSH_ENDPOINT_HEADER_TIMEOUT": "30"])
-        try Self.lowerOpenFileLimit(of: server.pid, to: Self.openDescriptors(of: server.pid) + 40)
-        var flood: [TCPConnection] = []
-        for _ in 0 ..< 120 { flood.append(try TCPConnection(port: server.endpointPort)) }
-        usleep(500_000)
+        var flood = try Self.flood(server, headroom: 40, connections: 120)
 
         let before = try Self.cpuSeconds(of: server.pid)
         usleep(2_000_000)
@@ -259,6 +252,15 @@ final class EndpointLimitsTests: EndToEndTestCase {
 
     /// prlimit(2) on the running server: the closest a test gets to `ulimit -n` for a child.
     /// Swift's Glibc module leaves out this GNU function, so it is looked up in libc.
+    /// Leaves the server `headroom` descriptors beyond those it has open, then opens `count` idle
+    /// connections to its endpoint and gives it half a second to meet them.
+    static func flood(_ server: ServerProcess, headroom: Int, connections count: Int) throws -> [TCPConnection] {
+        try lowerOpenFileLimit(of: server.pid, to: openDescriptors(of: server.pid) + headroom)
+        let flood = try (0 ..< count).map { _ in try TCPConnection(port: server.endpointPort) }
+        usleep(500_000)
+        return flood
+    }
+
     static func lowerOpenFileLimit(of pid: pid_t, to limit: Int) throws {
         guard let symbol = dlsym(nil, "prlimit") else { throw TestFailure("prlimit not found in libc") }
         let prlimit = unsafeBitCast(symbol, to: PrlimitFunction.self)
