@@ -11,7 +11,7 @@ let package = Package(
         .executable(name: "simplepush", targets: ["simplepush"]),
         .executable(name: "loadtest", targets: ["loadtest"]),
         // The pure parsers, as libraries so the fuzzing package in fuzz/ can link them.
-        .library(name: "Parsers", targets: ["WebSocket", "HTTPForm", "JSON", "PushCore", "SimplePush", "VAPID", "ConfigFile", "ConfigLoader"]),
+        .library(name: "Parsers", targets: ["WebSocket", "HTTPForm", "JSON", "PushCore", "SimplePush", "VAPID", "WebPush", "ConfigFile", "ConfigLoader"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -51,19 +51,19 @@ let package = Package(
         .target(name: "ConfigFile"),
         // The offline store protocol and its backends.
         .target(name: "Store", dependencies: [
-            "PushCore",
+            "PushCore", "JSON",
             .product(name: "CoreMetrics", package: "swift-metrics"),
         ]),
         .target(name: "StoreMemory", dependencies: ["Store", "PushCore"]),
         .target(name: "StoreSQLite", dependencies: [
-            "Store", "PushCore",
+            "Store", "PushCore", "JSON",
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         // libmemcached (Debian libmemcached-dev), for the memcached store.
         .systemLibrary(name: "CMemcached", pkgConfig: "libmemcached",
                        providers: [.apt(["libmemcached-dev"])]),
         .target(name: "StoreMemcached", dependencies: [
-            "Store", "PushCore", "ConfigFile", "CMemcached",
+            "Store", "PushCore", "ConfigFile", "CMemcached", "JSON",
             .product(name: "NIOPosix", package: "swift-nio"),
         ]),
         // The SimplePush per-connection state machine and error table, transport independent.
@@ -99,6 +99,16 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "CoreMetrics", package: "swift-metrics"),
         ]),
+        // The WebPush rules free of any transport: device messages and replies, push headers and
+        // their errors, subscription and message-id tokens.
+        .target(name: "WebPush", dependencies: ["PushCore", "Store", "JSON", "VAPID", "Routing"]),
+        // WebPush as a module: its connection handler on the node and its /wpush and /m routes.
+        .target(name: "WebPushModule", dependencies: [
+            "WebPush", "VAPID", "ConnectionNode", "Reactor", "Endpoint", "Routing", "PushCore", "Store", "Observability",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "CoreMetrics", package: "swift-metrics"),
+        ]),
         // TOML + environment + flag overrides into the typed config tree.
         .target(name: "ConfigLoader", dependencies: [
             "ConfigFile", "PushCore",
@@ -113,7 +123,7 @@ let package = Package(
         // Wires the pieces from the config; owns start-up and shutdown order.
         .target(name: "App", dependencies: [
             "PushCore", "ConfigFile", "ConfigLoader", "Store", "StoreMemory", "StoreSQLite", "StoreMemcached",
-            "ConnectionNode", "Reactor", "Endpoint", "Routing", "SimplePushModule", "Observability",
+            "ConnectionNode", "Reactor", "Endpoint", "Routing", "SimplePushModule", "WebPushModule", "Observability",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -157,6 +167,7 @@ let package = Package(
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        .testTarget(name: "WebPushTests", dependencies: ["WebPush", "PushCore", "Store", "Routing"]),
         .testTarget(name: "ConfigLoaderTests", dependencies: ["ConfigLoader", "ConfigFile", "PushCore"]),
         .testTarget(name: "SimplePushTests", dependencies: ["SimplePush", "PushCore", "Store", "StoreMemory", "JSON"]),
         .testTarget(name: "StoreTests", dependencies: [

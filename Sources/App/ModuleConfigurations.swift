@@ -4,6 +4,7 @@ import Endpoint
 import PushCore
 import Reactor
 import SimplePushModule
+import WebPushModule
 
 // Each module gets its own settings type; these fill them from the configuration file's tree.
 
@@ -57,6 +58,16 @@ extension SimplePushSettings {
         maxChannels = config.general.maxChannels
         minPingInterval = config.websocket.clientMinPingInterval
         maxDataLen = config.general.maxDataLen
+        enableCORS = config.endpoint.enableCORS
+    }
+}
+
+extension WebPushSettings {
+    init(_ config: ServerConfig, tokens: EndpointTokenCodec) {
+        self.init(publicURL: config.endpoint.publicURL, tokens: tokens)
+        maxChannels = config.general.maxChannels
+        minPingInterval = config.websocket.clientMinPingInterval
+        maxStoredMessages = config.webPush.maxStoredMessages
         enableCORS = config.endpoint.enableCORS
     }
 }

@@ -4,6 +4,7 @@ import ConnectionNode
 import Logging
 import PushCore
 import SimplePushModule
+import WebPushModule
 import Synchronization
 
 /// The whole configuration in force and the token keys made from it; only the reloader reads it.
@@ -18,7 +19,7 @@ final class RunningConfig: Sendable {
     init(config: ServerConfig, tokens: EndpointTokenCodec) { snapshot = Mutex(Snapshot(config: config, tokens: tokens)) }
 }
 
-/// Applies a re-read config while running. Limits, origins, channel and data caps, CORS, the
+/// Applies a re-read config while running. Limits, origins, channel, data and stored-message caps, CORS, the
 /// public URL, token keys and the log level change live; listeners, workers, storage, log format
 /// and output, metrics listener and shutdown grace keep their start-up values until a restart,
 /// and each such change is named in the log.
@@ -26,6 +27,7 @@ struct Reloader: Sendable {
     let running: RunningConfig
     let node: ConnectionNode
     let simplePush: Live<SimplePushSettings>
+    let webPush: Live<WebPushSettings>
     let logs: LogSetup
     let logger: Logger
     let load: @Sendable () throws -> ServerConfig
@@ -48,6 +50,7 @@ struct Reloader: Sendable {
         let pending = Reloader.changedKeys(applied, fresh)
         running.snapshot.withLock { $0 = .init(config: applied, tokens: tokens) }
         simplePush.replace(SimplePushSettings(applied, tokens: tokens))
+        webPush.replace(WebPushSettings(applied, tokens: tokens))
         // The listener cannot change without a restart, so its address is the running one.
         if let node = try? NodeConfiguration(applied) { self.node.apply(node) }
         logs.level.value = Logger.Level(applied.logging.level)
@@ -73,6 +76,7 @@ struct Reloader: Sendable {
         result.websocket.clientPongTimeout = fresh.websocket.clientPongTimeout
         result.endpoint.url = fresh.endpoint.url
         result.endpoint.enableCORS = fresh.endpoint.enableCORS
+        result.webPush.maxStoredMessages = fresh.webPush.maxStoredMessages
         result.logging.level = fresh.logging.level
         return result
     }

@@ -9,6 +9,7 @@ import PushCore
 import Routing
 import ServiceLifecycle
 import SimplePushModule
+import WebPushModule
 import Store
 import StoreMemcached
 import StoreMemory
@@ -29,19 +30,25 @@ public enum Server {
         let tokens = try EndpointTokenCodec(encodedKeys: TokenKeys.load(config.general))
         let store = InstrumentedStore(try makeStore(config.storage), backend: config.storage.type.rawValue)
         let simplePush = Live(SimplePushSettings(config, tokens: tokens))
-        let node = try ConnectionNode(NodeConfiguration(config),
-                                      protocols: [SimplePushProtocol(store: store, settings: simplePush)],
-                                      version: version, logger: logger)
+        let webPush = Live(WebPushSettings(config, tokens: tokens))
+        // WebPush first: it takes only hellos that ask for it; SimplePush takes the rest.
+        let protocols: [any ConnectionProtocolModule] = (config.webPush.enabled ? [WebPushProtocol(store: store, settings: webPush)] : [])
+            + [SimplePushProtocol(store: store, settings: simplePush)]
+        let node = try ConnectionNode(NodeConfiguration(config), protocols: protocols, version: version, logger: logger)
         let drain = DrainSwitch()
         // Where an accepted message goes: this node's connections, else the store keeps it.
         let router = RouterChain([node])
         let metricsRoutes = MetricsRoutes(render: { metrics.render() })
-        let modules: [any RouteModule] = [
+        var modules: [any RouteModule] = [
             UpdateRoutes(store: store, router: router, settings: simplePush, drain: drain, logger: logger),
             HealthRoutes(connectedClients: { node.connectedClients }, storeCheck: { try await store.healthCheck() },
                          version: version, logger: logger),
             metricsRoutes,
         ]
+        if config.webPush.enabled {
+            modules.append(PushRoutes(store: store, router: router, settings: webPush, vapidCacheSize: config.webPush.vapidCacheSize,
+                                      drain: drain, logger: logger))
+        }
 
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: EndpointServer.makeApplication(try EndpointConfiguration(config), modules: modules, logger: logger,
@@ -56,7 +63,7 @@ public enum Server {
                                   serviceName: "metrics"))
         }
         let running = RunningConfig(config: config, tokens: tokens)
-        let reloader = Reloader(running: running, node: node, simplePush: simplePush, logs: logs, logger: logger, load: reload)
+        let reloader = Reloader(running: running, node: node, simplePush: simplePush, webPush: webPush, logs: logs, logger: logger, load: reload)
         services.append(.init(service: SignalService(reloader: reloader, logs: logs, logger: logger), serviceName: "signals"))
         // Last in the list, so it is the first to shut down.
         services.append(.init(service: NodeService(node: node, drain: drain, logger: logger), serviceName: "websocket"))

@@ -6,6 +6,7 @@ public struct ServerConfig: Equatable, Sendable {
     public var websocket = WebSocketSection()
     public var endpoint = EndpointSection()
     public var storage = Storage()
+    public var webPush = WebPush()
     public var logging = Logging()
     public var metrics = Metrics()
 
@@ -155,6 +156,17 @@ public struct ServerConfig: Equatable, Sendable {
                 return nil
             }
         }
+    }
+
+    /// `[webpush]`
+    public struct WebPush: Equatable, Sendable {
+        /// Serve WebPush (hello with `use_webpush`, `POST /wpush/…`) besides SimplePush.
+        public var enabled = true
+        /// Most messages stored for one device; past it the oldest are dropped.
+        public var maxStoredMessages = 100
+        /// Verified VAPID tokens kept, so a reused token costs one signature check.
+        public var vapidCacheSize = 10_000
+        public init() {}
     }
 
     /// `[logging]`

@@ -91,6 +91,13 @@ enum KnownKeys {
         ConfigKey("storage.memcache.prefix", .memcachePrefix, \.storage.memcache.prefix,
                   "Put before every memcached key, so deployments can share servers."),
 
+        ConfigKey("webpush.enabled", .boolean, \.webPush.enabled,
+                  "Serve WebPush (RFC 8030) besides SimplePush."),
+        ConfigKey("webpush.max_stored_messages", .integer(atLeast: 1), \.webPush.maxStoredMessages,
+                  "Most messages stored for one device; past it the oldest are dropped."),
+        ConfigKey("webpush.vapid_cache_size", .integer(atLeast: 0), \.webPush.vapidCacheSize,
+                  "Verified VAPID tokens remembered until they expire, so a reused one is checked once; 0 checks every push."),
+
         ConfigKey("logging.level", .choice, \.logging.level,
                   "Lowest level logged: trace, debug, info, notice, warning, error, critical."),
         ConfigKey("logging.format", .choice, \.logging.format,

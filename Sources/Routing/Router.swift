@@ -5,6 +5,8 @@ import PushCore
 public enum PushMessage: Sendable, Equatable {
     /// A SimplePush channel's new version (already saved in the store).
     case simplePush(Update)
+    /// A WebPush message (already saved in the store, unless its TTL is 0).
+    case webPush(WebPushNotification)
 }
 
 /// Where a router put a message.

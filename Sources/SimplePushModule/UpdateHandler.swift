@@ -64,7 +64,7 @@ struct UpdateHandler: Sendable {
             return .storeUnavailable
         }
         switch result {
-        case .unknownChannel: return .channelGone
+        case .unknownChannel, .unknownDevice: return .channelGone
         case .stale: return .stale
         case .saved:
             let update = Update(channelID: channel, version: version, data: data)
@@ -82,16 +82,11 @@ struct UpdateHandler: Sendable {
         guard let query = FormURLEncoding.decode(Array((request.uri.query ?? "").utf8)) else {
             return .rejected(.malformedRequest("Malformed query string"))
         }
-        var body = ByteBuffer()
-        do {
-            for try await chunk in request.body {
-                guard body.readableBytes + chunk.readableBytes <= bodyLimit else {
-                    return .rejected(.bodyTooLarge(limit: bodyLimit))
-                }
-                body.writeImmutableBuffer(chunk)
-            }
-        } catch {
-            return .rejected(.malformedRequest("Could not read the request body"))
+        let body: ByteBuffer
+        switch await request.readBody(limit: bodyLimit) {
+        case .read(let read): body = read
+        case .tooLarge: return .rejected(.bodyTooLarge(limit: bodyLimit))
+        case .unreadable: return .rejected(.malformedRequest("Could not read the request body"))
         }
         guard body.readableBytes > 0, Self.isFormBody(request.headers[.contentType]) else { return .decoded(query) }
         guard let form = FormURLEncoding.decode(body.readableBytesView) else {

@@ -11,7 +11,7 @@ public struct InstrumentedStore: Store {
     private let metrics: [String: (duration: CoreMetrics.Timer, errors: CoreMetrics.Counter)]
 
     private static let operations = [
-        "uaid_exists", "register", "unregister", "save_update", "fetch_pending", "ack", "drop", "health_check",
+        "device", "register", "unregister", "drop", "save", "fetch", "delete", "health_check",
     ]
 
     public init(_ base: any Store, backend: String) {
@@ -36,33 +36,35 @@ public struct InstrumentedStore: Store {
         }
     }
 
-    public func uaidExists(_ uaid: UAID) async throws -> Bool {
-        try await measure("uaid_exists") { try await base.uaidExists(uaid) }
+    public func device(_ uaid: UAID) async throws -> DeviceRecord? {
+        try await measure("device") { try await base.device(uaid) }
     }
 
-    public func register(_ uaid: UAID, channel: ChannelID, maxChannels: Int) async throws -> RegisterResult {
-        try await measure("register") { try await base.register(uaid, channel: channel, maxChannels: maxChannels) }
+    public func register(_ uaid: UAID, channel: ChannelID, protocol deviceProtocol: DeviceProtocol, maxChannels: Int) async throws -> RegisterResult {
+        try await measure("register") {
+            try await base.register(uaid, channel: channel, protocol: deviceProtocol, maxChannels: maxChannels)
+        }
     }
 
     public func unregister(_ uaid: UAID, channel: ChannelID) async throws {
         try await measure("unregister") { try await base.unregister(uaid, channel: channel) }
     }
 
-    public func saveUpdate(_ uaid: UAID, channel: ChannelID, version: Version, data: String?) async throws -> SaveResult {
-        try await measure("save_update") { try await base.saveUpdate(uaid, channel: channel, version: version, data: data) }
+    public func drop(_ uaid: UAID) async throws {
+        try await measure("drop") { try await base.drop(uaid) }
     }
 
-    public func fetchPending(_ uaid: UAID) async throws -> [Update] {
-        try await measure("fetch_pending") { try await base.fetchPending(uaid) }
+    public func save(_ message: StoredMessage, for uaid: UAID, limit: Int) async throws -> SaveResult {
+        try await measure("save") { try await base.save(message, for: uaid, limit: limit) }
+    }
+
+    public func fetchMessages(_ uaid: UAID, limit: Int) async throws -> [StoredMessage] {
+        try await measure("fetch") { try await base.fetchMessages(uaid, limit: limit) }
     }
 
     @discardableResult
-    public func ack(_ uaid: UAID, channel: ChannelID, version: Version) async throws -> Bool {
-        try await measure("ack") { try await base.ack(uaid, channel: channel, version: version) }
-    }
-
-    public func drop(_ uaid: UAID) async throws {
-        try await measure("drop") { try await base.drop(uaid) }
+    public func delete(_ reference: MessageReference, for uaid: UAID) async throws -> Bool {
+        try await measure("delete") { try await base.delete(reference, for: uaid) }
     }
 
     public func healthCheck() async throws {

@@ -1,13 +1,15 @@
 import PushCore
 
-/// What saving an update did.
+/// What saving a message did.
 public enum SaveResult: Equatable, Sendable {
-    /// Stored as the channel's newest version, pending until acked.
+    /// Stored, pending until the device acks it or it expires.
     case saved
-    /// The version was not newer than one already accepted for the channel: dropped.
+    /// A SimplePush version not newer than one already accepted for the channel: dropped.
     case stale
-    /// The channel is not registered (never was, or was unregistered).
+    /// The device is known but this channel is not registered (never was, or was unregistered).
     case unknownChannel
+    /// The store has no record of the device.
+    case unknownDevice
 }
 
 /// What registering a channel did.
@@ -29,36 +31,49 @@ public enum StoreError: Error, CustomStringConvertible, Sendable {
     }
 }
 
-/// The offline store: which channels a device has, and each channel's newest version until the
-/// device acks it. Every backend passes the same conformance suite (Tests/StoreTests).
+/// The offline store, in the two parts every device protocol needs: a device record (which
+/// protocol the device speaks, its channels) and a message queue per device (messages waiting
+/// for the device's ack, oldest first). SimplePush's newest-version-per-channel is one message
+/// slot per channel on top of it (`Store+SimplePush.swift`). Every backend passes the same
+/// conformance suite (Tests/StoreTests).
 ///
 /// Calls may block inside the backend, so callers run them from async contexts, never from a
 /// reactor thread; each backend keeps its blocking work off the caller's executor.
 public protocol Store: Sendable {
-    /// Whether the store knows this device (it has registered a channel and not been dropped).
-    func uaidExists(_ uaid: UAID) async throws -> Bool
+    // MARK: The device record
 
-    /// Registers a channel for a device, creating the device record if needed. Registering a
-    /// channel that is already registered keeps its versions and returns `.registered`.
-    func register(_ uaid: UAID, channel: ChannelID, maxChannels: Int) async throws -> RegisterResult
+    /// The device's record; nil when it has registered no channel or was dropped.
+    func device(_ uaid: UAID) async throws -> DeviceRecord?
 
-    /// Removes a channel and its pending update. Unknown channels are not an error.
+    /// Registers a channel for a device, creating the device record (speaking `protocol`) if
+    /// needed. Registering a channel that is already registered keeps its messages and returns
+    /// `.registered`.
+    func register(_ uaid: UAID, channel: ChannelID, protocol: DeviceProtocol, maxChannels: Int) async throws -> RegisterResult
+
+    /// Removes a channel and its messages. Unknown channels are not an error.
     func unregister(_ uaid: UAID, channel: ChannelID) async throws
 
-    /// Saves a new version (and its data) for a channel. Versions only move forward: a version not
-    /// greater than the newest accepted for that channel (acked or not) is `.stale`.
-    func saveUpdate(_ uaid: UAID, channel: ChannelID, version: Version, data: String?) async throws -> SaveResult
-
-    /// Every channel of the device with an unacked version, ordered by channel id.
-    func fetchPending(_ uaid: UAID) async throws -> [Update]
-
-    /// Acknowledges a channel's update: the pending update is removed only if its version is not
-    /// greater than `version`. Returns whether a pending update was removed.
-    @discardableResult
-    func ack(_ uaid: UAID, channel: ChannelID, version: Version) async throws -> Bool
-
-    /// Forgets the device: its channels and pending updates.
+    /// Forgets the device: its record, channels and messages.
     func drop(_ uaid: UAID) async throws
+
+    // MARK: The message queue
+
+    /// Queues a message for a registered channel. It replaces the message in the same slot (a
+    /// SimplePush channel's version, a WebPush topic). A SimplePush version must be newer than
+    /// every version accepted for the channel before, acked or not (else `.stale`). When more
+    /// than `limit` messages other than SimplePush versions wait, the oldest are dropped.
+    func save(_ message: StoredMessage, for uaid: UAID, limit: Int) async throws -> SaveResult
+
+    /// Up to `limit` of the device's unexpired messages on registered channels, oldest first
+    /// (by timestamp, then slot). Expired messages are never returned, and are purged.
+    func fetchMessages(_ uaid: UAID, limit: Int) async throws -> [StoredMessage]
+
+    /// Deletes the message `reference` names, if it is still the one in its slot. Returns
+    /// whether a message was deleted.
+    @discardableResult
+    func delete(_ reference: MessageReference, for uaid: UAID) async throws -> Bool
+
+    // MARK: The backend
 
     /// Throws `StoreError.unavailable` when the backend cannot serve.
     func healthCheck() async throws

@@ -1,10 +1,14 @@
 // Key layout, with {P} the configured prefix and {U} the UAID as 32 hex characters:
 //
-//   {P}{U}               the device: one `<registration> <channel id>` line per registered
-//                        channel (DeviceRecord). It exists while the device does; no expiry.
-//   {P}{U}.{channel id}  the channel: state, registration, newest version, data (ChannelRecord).
+//   {P}{U}               the device: its protocol and one `<registration> <channel id>` line per
+//                        registered channel (DeviceItem). It exists while the device does; no expiry.
+//   {P}{U}.{channel id}  the channel: state, registration, newest SimplePush version, data
+//                        (ChannelRecord). Its version is the channel's one SimplePush message.
 //                        It expires by state: timeout_live while an update waits for its ack,
 //                        timeout_reg once nothing waits, timeout_del after an unregister.
+//   {P}{U}.q             the device's queue of every other message (WebPush), oldest first, each
+//                        under the registration of its channel (QueueItem). It expires with its
+//                        longest-lived message.
 //   {P}status_{id}_{n}   short-lived keys the health check writes and reads back.
 //
 // Every key of a device is hashed by `{P}{U}`, so a device lives on one server and a multi-get of
@@ -26,8 +30,8 @@ import Store
 /// records expire (see the layout above).
 public final class MemcachedStore: Store {
     private let settings: ServerConfig.Storage.Memcache
-    private let pool: MemcachedPool
-    private let keys: Keys
+    let pool: MemcachedPool
+    let keys: Keys
 
     /// Sets up the connections; memcached is first contacted by the first call, so a server that
     /// is down fails calls (with `StoreError.unavailable`) rather than start-up. Throws
@@ -41,14 +45,16 @@ public final class MemcachedStore: Store {
         pool = try MemcachedPool(settings)
     }
 
-    public func uaidExists(_ uaid: UAID) async throws -> Bool {
+    public func device(_ uaid: UAID) async throws -> DeviceRecord? {
         let keys = self.keys
-        return try await pool.run("check device") { connection in
-            try connection.get([keys.device(uaid)], group: keys.device(uaid)).isEmpty == false
+        return try await pool.run("read device") { connection in
+            let deviceKey = keys.device(uaid)
+            return try connection.get([deviceKey], group: deviceKey)[deviceKey].map { try DeviceItem(decoding: $0.value).record }
         }
     }
 
-    public func register(_ uaid: UAID, channel: ChannelID, maxChannels: Int) async throws -> RegisterResult {
+    public func register(_ uaid: UAID, channel: ChannelID, protocol deviceProtocol: DeviceProtocol,
+                         maxChannels: Int) async throws -> RegisterResult {
         // The store's own cap keeps the device item well under memcached's item size limit.
         let limit = min(maxChannels, settings.maxChannels)
         let keys = self.keys
@@ -56,7 +62,7 @@ public final class MemcachedStore: Store {
             let deviceKey = keys.device(uaid)
             return try Self.retrying(deviceKey) {
                 let item = try connection.get([deviceKey], group: deviceKey)[deviceKey]
-                var device = try item.map { try DeviceRecord(decoding: $0.value) } ?? DeviceRecord()
+                var device = try item.map { try DeviceItem(decoding: $0.value) } ?? DeviceItem(protocol: deviceProtocol)
                 if device.registration(of: channel) != nil { return .done(.registered) }
                 // Only new channels count against the limit, and a refused device is not created.
                 if device.count >= limit { return .done(.tooManyChannels) }
@@ -74,7 +80,7 @@ public final class MemcachedStore: Store {
             let deviceKey = keys.device(uaid)
             let removed: UInt64? = try Self.retrying(deviceKey) {
                 guard let item = try connection.get([deviceKey], group: deviceKey)[deviceKey] else { return .done(nil) }
-                var device = try DeviceRecord(decoding: item.value)
+                var device = try DeviceItem(decoding: item.value)
                 guard let registration = device.remove(channel) else { return .done(nil) }
                 let written = try connection.write(device.encoded, to: deviceKey, group: deviceKey,
                                                    expiration: 0, replacing: item)
@@ -82,19 +88,23 @@ public final class MemcachedStore: Store {
             }
             if let removed {
                 Self.markDeleted([(channel, removed)], of: uaid, keys: keys, lifetimes: lifetimes, on: connection)
+                Self.removeQueued(of: uaid, keys: keys, on: connection) { $0.channel == channel }
             }
         }
     }
 
-    public func saveUpdate(_ uaid: UAID, channel: ChannelID, version: Version, data: String?) async throws -> SaveResult {
+    public func save(_ message: StoredMessage, for uaid: UAID, limit: Int) async throws -> SaveResult {
+        guard let version = message.version else { return try await enqueue(message, for: uaid, limit: limit) }
         let (keys, lifetimes) = (self.keys, Lifetimes(settings))
+        let (channel, data) = (message.channel, message.data)
         return try await pool.run("save update") { connection in
             let (deviceKey, channelKey) = (keys.device(uaid), keys.channel(uaid, channel))
             return try Self.retrying(channelKey) {
                 let items = try connection.get([deviceKey, channelKey], group: deviceKey)
-                guard let registration = try items[deviceKey].flatMap({ try DeviceRecord(decoding: $0.value) })?
-                    .registration(of: channel)
-                else { return .done(.unknownChannel) }
+                guard let device = try items[deviceKey].map({ try DeviceItem(decoding: $0.value) }) else {
+                    return .done(.unknownDevice)
+                }
+                guard let registration = device.registration(of: channel) else { return .done(.unknownChannel) }
                 let current = try items[channelKey].map { try ChannelRecord(decoding: $0.value) }
                 var newest: Version?
                 if let current, current.registration == registration {
@@ -111,33 +121,38 @@ public final class MemcachedStore: Store {
         }
     }
 
-    public func fetchPending(_ uaid: UAID) async throws -> [Update] {
+    public func fetchMessages(_ uaid: UAID, limit: Int) async throws -> [StoredMessage] {
         let keys = self.keys
-        return try await pool.run("fetch pending updates") { connection in
+        return try await pool.run("fetch messages") { connection in
             let deviceKey = keys.device(uaid)
             guard let item = try connection.get([deviceKey], group: deviceKey)[deviceKey] else { return [] }
-            let device = try DeviceRecord(decoding: item.value)
+            let device = try DeviceItem(decoding: item.value)
             let channels = device.registrations.keys.sorted()
-            let items = try connection.get(channels.map { keys.channel(uaid, $0) }, group: deviceKey)
-            return try channels.compactMap { channel -> Update? in
+            let items = try connection.get(channels.map { keys.channel(uaid, $0) } + [keys.queue(uaid)], group: deviceKey)
+            // A SimplePush version carries no timestamp here: it sorts before every queued message.
+            var messages = try channels.compactMap { channel -> StoredMessage? in
                 guard let item = items[keys.channel(uaid, channel)] else { return nil }
                 let record = try ChannelRecord(decoding: item.value)
                 guard record.state == .live, record.registration == device.registration(of: channel),
                       let version = record.version
                 else { return nil }
-                return Update(channelID: channel, version: version, data: record.data)
+                return StoredMessage(channel: channel, slot: .version(version), timestamp: 0, data: record.data)
             }
+            messages += try Self.queued(items[keys.queue(uaid)], of: uaid, device: device, keys: keys, on: connection)
+            return Array(messages.sorted(by: StoredMessage.queueOrder).prefix(limit))
         }
     }
 
     @discardableResult
-    public func ack(_ uaid: UAID, channel: ChannelID, version: Version) async throws -> Bool {
+    public func delete(_ reference: MessageReference, for uaid: UAID) async throws -> Bool {
+        guard case .versionAtMost(let version) = reference.match else { return try await dequeue(reference, for: uaid) }
+        let channel = reference.channel
         let (keys, lifetimes) = (self.keys, Lifetimes(settings))
         return try await pool.run("ack update") { connection in
             let (deviceKey, channelKey) = (keys.device(uaid), keys.channel(uaid, channel))
             return try Self.retrying(channelKey) {
                 let items = try connection.get([deviceKey, channelKey], group: deviceKey)
-                guard let registration = try items[deviceKey].flatMap({ try DeviceRecord(decoding: $0.value) })?
+                guard let registration = try items[deviceKey].flatMap({ try DeviceItem(decoding: $0.value) })?
                     .registration(of: channel),
                     let item = items[channelKey]
                 else { return .done(false) }
@@ -160,8 +175,9 @@ public final class MemcachedStore: Store {
             let deviceKey = keys.device(uaid)
             guard let item = try connection.get([deviceKey], group: deviceKey)[deviceKey] else { return }
             try connection.delete(deviceKey, group: deviceKey)
+            try? connection.delete(keys.queue(uaid), group: deviceKey)
             // Unreadable leftovers cannot be marked; they are dead anyway once the device item is gone.
-            guard let device = try? DeviceRecord(decoding: item.value) else { return }
+            guard let device = try? DeviceItem(decoding: item.value) else { return }
             Self.markDeleted(device.registrations.map { ($0.key, $0.value) }, of: uaid, keys: keys,
                              lifetimes: lifetimes, on: connection)
         }
@@ -203,7 +219,7 @@ public final class MemcachedStore: Store {
     /// writers to one key; that is reported rather than spun on.
     private static let maxAttempts = 64
 
-    private static func retrying<Result>(_ key: String, _ attempt: () throws -> Attempt<Result>) throws -> Result {
+    static func retrying<Result>(_ key: String, _ attempt: () throws -> Attempt<Result>) throws -> Result {
         for _ in 0 ..< maxAttempts {
             if case .done(let result) = try attempt() { return result }
         }
@@ -236,6 +252,7 @@ struct Keys: Sendable {
 
     func device(_ uaid: UAID) -> String { prefix + uaid.hex }
     func channel(_ uaid: UAID, _ channel: ChannelID) -> String { prefix + uaid.hex + "." + channel.value }
+    func queue(_ uaid: UAID) -> String { prefix + uaid.hex + ".q" }
     func status(_ id: String) -> String { prefix + "status_" + id + "_" }
 }
 
@@ -250,12 +267,15 @@ struct Lifetimes: Sendable {
     }
 
     func expiration(for state: ChannelRecord.State) -> time_t {
-        let seconds: Double
         switch state {
-        case .live: seconds = live
-        case .registered: seconds = registered
-        case .deleted: seconds = deleted
+        case .live: return Self.expiration(seconds: live)
+        case .registered: return Self.expiration(seconds: registered)
+        case .deleted: return Self.expiration(seconds: deleted)
         }
+    }
+
+    /// `seconds` from now as a memcached expiration value.
+    static func expiration(seconds: Double) -> time_t {
         let whole = time_t(max(1, min(seconds.rounded(.up), Double(Int32.max))))
         // memcached reads an expiration beyond 30 days as a Unix time, not as seconds from now.
         let thirtyDays: time_t = 30 * 86400

@@ -1,17 +1,26 @@
 import PushCore
+import Store
 
 /// The device item: every registered channel with the id of its registration, one
-/// `<registration hex> <channel id>` line each. Registering a channel again after an
-/// unregister or a drop gives it a new registration id, so records left from the old one are
-/// recognised as dead without having to delete them first.
-struct DeviceRecord: Equatable {
+/// `<registration hex> <channel id>` line each, after a `protocol webpush` line for a WebPush
+/// device (none for SimplePush, so items written before WebPush read the same). Registering a
+/// channel again after an unregister or a drop gives it a new registration id, so records left
+/// from the old one are recognised as dead without having to delete them first.
+struct DeviceItem: Equatable {
     private(set) var registrations: [ChannelID: UInt64] = [:]
+    var deviceProtocol = DeviceProtocol.simplePush
 
-    init() {}
+    init(protocol deviceProtocol: DeviceProtocol = .simplePush) {
+        self.deviceProtocol = deviceProtocol
+    }
 
     init(decoding text: String) throws {
         for line in text.split(separator: "\n") {
             let fields = line.split(separator: " ", maxSplits: 1)
+            if fields.count == 2, fields[0] == "protocol", let known = DeviceProtocol(rawValue: String(fields[1])) {
+                deviceProtocol = known
+                continue
+            }
             guard fields.count == 2, let registration = UInt64(fields[0], radix: 16),
                   let channel = ChannelID(String(fields[1]))
             else { throw MemcachedFailure(description: "malformed device record line \"\(line)\"") }
@@ -20,9 +29,14 @@ struct DeviceRecord: Equatable {
     }
 
     var encoded: String {
-        registrations.sorted { $0.key < $1.key }
+        (deviceProtocol == .simplePush ? "" : "protocol \(deviceProtocol.rawValue)\n")
+            + registrations.sorted { $0.key < $1.key }
             .map { "\(String($0.value, radix: 16)) \($0.key.value)\n" }
             .joined()
+    }
+
+    var record: DeviceRecord {
+        DeviceRecord(deviceProtocol: deviceProtocol, channels: registrations.keys.sorted())
     }
 
     var count: Int { registrations.count }

@@ -2,76 +2,90 @@ import PushCore
 import Store
 
 /// A `Store` kept in process memory: for tests and single-node setups that can afford to lose
-/// pending updates on restart.
+/// pending messages on restart.
 public final class MemoryStore: Store {
-    /// One registered channel; mirrors a row of the SQLite backend so both behave the same.
-    private struct ChannelState {
-        /// The newest accepted version, acked or not; nil until the first update.
-        var newest: Version?
-        /// Whether `newest` still waits for the device's ack.
-        var pending = false
-        var data: String?
+    /// One device; mirrors the SQLite backend's rows so both behave the same.
+    private struct Device {
+        var deviceProtocol: DeviceProtocol
+        /// Each registered channel with the newest SimplePush version accepted for it, acked or
+        /// not (nil until the first).
+        var channels: [ChannelID: Version?] = [:]
+        var messages: [StoredMessage] = []
     }
 
-    /// A device exists while it has an entry here, even one with no channels left.
-    private let devices = Locked<[UAID: [ChannelID: ChannelState]]>([:])
+    private let devices = Locked<[UAID: Device]>([:])
 
     public init() {}
 
-    public func uaidExists(_ uaid: UAID) async throws -> Bool {
-        devices.withLock { $0[uaid] != nil }
+    public func device(_ uaid: UAID) async throws -> DeviceRecord? {
+        devices.withLock { devices in
+            devices[uaid].map { DeviceRecord(deviceProtocol: $0.deviceProtocol, channels: $0.channels.keys.sorted()) }
+        }
     }
 
-    public func register(_ uaid: UAID, channel: ChannelID, maxChannels: Int) async throws -> RegisterResult {
+    public func register(_ uaid: UAID, channel: ChannelID, protocol deviceProtocol: DeviceProtocol,
+                         maxChannels: Int) async throws -> RegisterResult {
         devices.withLock { devices in
-            if devices[uaid]?[channel] != nil { return .registered }
+            if devices[uaid]?.channels.keys.contains(channel) == true { return .registered }
             // Only new channels count against the limit, and a refused device is not created.
-            if (devices[uaid]?.count ?? 0) >= maxChannels { return .tooManyChannels }
-            devices[uaid, default: [:]][channel] = ChannelState()
+            if (devices[uaid]?.channels.count ?? 0) >= maxChannels { return .tooManyChannels }
+            devices[uaid, default: Device(deviceProtocol: deviceProtocol)].channels[channel] = .some(nil)
             return .registered
         }
     }
 
     public func unregister(_ uaid: UAID, channel: ChannelID) async throws {
         devices.withLock { devices in
-            _ = devices[uaid]?.removeValue(forKey: channel)
-        }
-    }
-
-    public func saveUpdate(_ uaid: UAID, channel: ChannelID, version: Version, data: String?) async throws -> SaveResult {
-        devices.withLock { devices in
-            guard let state = devices[uaid]?[channel] else { return .unknownChannel }
-            if let newest = state.newest, version <= newest { return .stale }
-            devices[uaid]?[channel] = ChannelState(newest: version, pending: true, data: data)
-            return .saved
-        }
-    }
-
-    public func fetchPending(_ uaid: UAID) async throws -> [Update] {
-        let channels = devices.withLock { $0[uaid] ?? [:] }
-        return channels
-            .compactMap { channel, state in
-                guard state.pending, let version = state.newest else { return nil }
-                return Update(channelID: channel, version: version, data: state.data)
-            }
-            .sorted { $0.channelID < $1.channelID }
-    }
-
-    @discardableResult
-    public func ack(_ uaid: UAID, channel: ChannelID, version: Version) async throws -> Bool {
-        devices.withLock { devices in
-            guard let state = devices[uaid]?[channel], state.pending,
-                  let newest = state.newest, newest <= version
-            else { return false }
-            // `newest` stays, so a later PUT with a lower version is still stale.
-            devices[uaid]?[channel] = ChannelState(newest: newest, pending: false, data: nil)
-            return true
+            guard devices[uaid]?.channels.removeValue(forKey: channel) != nil else { return }
+            devices[uaid]?.messages.removeAll { $0.channel == channel }
         }
     }
 
     public func drop(_ uaid: UAID) async throws {
         devices.withLock { devices in
             _ = devices.removeValue(forKey: uaid)
+        }
+    }
+
+    public func save(_ message: StoredMessage, for uaid: UAID, limit: Int) async throws -> SaveResult {
+        let now = StoredMessage.unixSeconds()
+        return devices.withLock { devices in
+            guard var device = devices[uaid] else { return .unknownDevice }
+            guard let newest = device.channels[message.channel] else { return .unknownChannel }
+            if let version = message.version {
+                if let newest, version <= newest { return .stale }
+                device.channels[message.channel] = version
+            }
+            device.messages.removeAll { $0.isExpired(now: now) || ($0.channel == message.channel && $0.slotKey == message.slotKey) }
+            device.messages.append(message)
+            device.messages.sort(by: StoredMessage.queueOrder)
+            var excess = device.messages.count(where: \.countsAgainstLimit) - limit
+            // Oldest first, so the first ones counted are the oldest.
+            device.messages.removeAll { candidate in
+                guard excess > 0, candidate.countsAgainstLimit else { return false }
+                excess -= 1
+                return true
+            }
+            devices[uaid] = device
+            return .saved
+        }
+    }
+
+    public func fetchMessages(_ uaid: UAID, limit: Int) async throws -> [StoredMessage] {
+        let now = StoredMessage.unixSeconds()
+        return devices.withLock { devices in
+            guard devices[uaid] != nil else { return [] }
+            devices[uaid]?.messages.removeAll { $0.isExpired(now: now) }
+            return Array(devices[uaid]!.messages.prefix(limit))
+        }
+    }
+
+    @discardableResult
+    public func delete(_ reference: MessageReference, for uaid: UAID) async throws -> Bool {
+        devices.withLock { devices in
+            guard let index = devices[uaid]?.messages.firstIndex(where: reference.matches) else { return false }
+            devices[uaid]?.messages.remove(at: index)
+            return true
         }
     }
 

@@ -5,6 +5,7 @@ import GRDB
 enum SQLiteSchema {
     private static let migrations: [(identifier: String, apply: @Sendable (Database) throws -> Void)] = [
         ("v1", { try createDevicesAndChannels($0) }),
+        ("v2", { try splitMessagesFromChannels($0) }),
     ]
 
     /// The schema version this build writes: the number of migrations.
@@ -42,6 +43,36 @@ enum SQLiteSchema {
                 updated INTEGER NOT NULL,
                 PRIMARY KEY (uaid, channel_id)
             ) WITHOUT ROWID;
+            """)
+    }
+
+    /// The device record and the message queue apart: `devices` records the protocol, `channels`
+    /// keeps only the newest SimplePush version, and every waiting message (a SimplePush
+    /// channel's pending version among them, moved here) is a row of `messages`.
+    private static func splitMessagesFromChannels(_ db: Database) throws {
+        // `timestamp` is microseconds since the epoch (the queue's order), `expiry` Unix seconds
+        // (NULL: never), `slot` as `StoredMessage.slotKey`, `headers` a JSON object. A message
+        // goes with its channel (unregister) and so with its device (drop).
+        try db.execute(sql: """
+            ALTER TABLE devices ADD COLUMN protocol TEXT NOT NULL DEFAULT 'simplepush';
+            CREATE TABLE messages (
+                uaid TEXT NOT NULL,
+                channel_id TEXT NOT NULL,
+                slot TEXT NOT NULL,
+                version INTEGER,
+                timestamp INTEGER NOT NULL,
+                expiry INTEGER,
+                urgency TEXT NOT NULL DEFAULT 'normal',
+                data TEXT,
+                headers TEXT NOT NULL DEFAULT '{}',
+                PRIMARY KEY (uaid, channel_id, slot),
+                FOREIGN KEY (uaid, channel_id) REFERENCES channels(uaid, channel_id) ON DELETE CASCADE
+            ) WITHOUT ROWID;
+            CREATE INDEX messages_by_age ON messages (uaid, timestamp);
+            INSERT INTO messages (uaid, channel_id, slot, version, timestamp, data)
+                SELECT uaid, channel_id, 'v', version, updated * 1000000, data FROM channels WHERE pending = 1;
+            ALTER TABLE channels DROP COLUMN pending;
+            ALTER TABLE channels DROP COLUMN data;
             """)
     }
 }

@@ -1,10 +1,11 @@
 import Dispatch
 import Foundation
 import GRDB
+import JSON
 import PushCore
 import Store
 
-/// A `Store` in one SQLite file, for single-node deployments whose pending updates must survive
+/// A `Store` in one SQLite file, for single-node deployments whose pending messages must survive
 /// a restart.
 ///
 /// The file is opened as a GRDB `DatabasePool` in WAL mode: readers never wait for the writer,
@@ -49,14 +50,22 @@ public final class SQLiteStore: Store {
         try await reading("read schema version") { try SQLiteSchema.recordedVersion($0) }
     }
 
-    public func uaidExists(_ uaid: UAID) async throws -> Bool {
-        try await reading("check device") { db in
-            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM devices WHERE uaid = ?)",
-                              arguments: [uaid.hex]) ?? false
+    public func device(_ uaid: UAID) async throws -> DeviceRecord? {
+        try await reading("read device") { db in
+            guard let text = try String.fetchOne(db, sql: "SELECT protocol FROM devices WHERE uaid = ?",
+                                                 arguments: [uaid.hex])
+            else { return nil }
+            guard let deviceProtocol = DeviceProtocol(rawValue: text) else {
+                throw StoreError.unavailable("stored protocol \(text) of device \(uaid.hex) is unknown")
+            }
+            let channels = try String.fetchAll(
+                db, sql: "SELECT channel_id FROM channels WHERE uaid = ? ORDER BY channel_id", arguments: [uaid.hex])
+            return DeviceRecord(deviceProtocol: deviceProtocol, channels: try channels.map(Self.channel))
         }
     }
 
-    public func register(_ uaid: UAID, channel: ChannelID, maxChannels: Int) async throws -> RegisterResult {
+    public func register(_ uaid: UAID, channel: ChannelID, protocol deviceProtocol: DeviceProtocol,
+                         maxChannels: Int) async throws -> RegisterResult {
         try await writing("register channel") { db in
             let key: StatementArguments = [uaid.hex, channel.value]
             if try Self.channelExists(db, key) { return .registered }
@@ -65,8 +74,8 @@ public final class SQLiteStore: Store {
                                          arguments: [uaid.hex]) ?? 0
             if count >= maxChannels { return .tooManyChannels }
             let now = Self.now()
-            try db.execute(sql: "INSERT OR IGNORE INTO devices (uaid, created) VALUES (?, ?)",
-                           arguments: [uaid.hex, now])
+            try db.execute(sql: "INSERT OR IGNORE INTO devices (uaid, created, protocol) VALUES (?, ?, ?)",
+                           arguments: [uaid.hex, now, deviceProtocol.rawValue])
             try db.execute(sql: "INSERT INTO channels (uaid, channel_id, updated) VALUES (?, ?, ?)",
                            arguments: key + [now])
             return .registered
@@ -75,66 +84,99 @@ public final class SQLiteStore: Store {
 
     public func unregister(_ uaid: UAID, channel: ChannelID) async throws {
         try await writing("unregister channel") { db in
+            // Its messages go with it (ON DELETE CASCADE).
             try db.execute(sql: "DELETE FROM channels WHERE uaid = ? AND channel_id = ?",
                            arguments: [uaid.hex, channel.value])
         }
     }
 
-    public func saveUpdate(_ uaid: UAID, channel: ChannelID, version: Version, data: String?) async throws -> SaveResult {
-        try await writing("save update") { db in
-            let key: StatementArguments = [uaid.hex, channel.value]
+    public func drop(_ uaid: UAID) async throws {
+        try await writing("drop device") { db in
+            // The channels and their messages go with it (ON DELETE CASCADE).
+            try db.execute(sql: "DELETE FROM devices WHERE uaid = ?", arguments: [uaid.hex])
+        }
+    }
+
+    public func save(_ message: StoredMessage, for uaid: UAID, limit: Int) async throws -> SaveResult {
+        let now = StoredMessage.unixSeconds()
+        return try await writing("save message") { db in
+            let key: StatementArguments = [uaid.hex, message.channel.value]
             guard let row = try Row.fetchOne(
                 db, sql: "SELECT version FROM channels WHERE uaid = ? AND channel_id = ?", arguments: key)
-            else { return .unknownChannel }
-            let newest: Version? = row["version"]
-            if let newest, version <= newest { return .stale }
+            else {
+                let known = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM devices WHERE uaid = ?)",
+                                              arguments: [uaid.hex]) ?? false
+                return known ? .unknownChannel : .unknownDevice
+            }
+            if let version = message.version {
+                let newest: Version? = row["version"]
+                if let newest, version <= newest { return .stale }
+                try db.execute(sql: "UPDATE channels SET version = ?, updated = ? WHERE uaid = ? AND channel_id = ?",
+                               arguments: [version, Self.now()] + key)
+            }
+            try db.execute(sql: "DELETE FROM messages WHERE uaid = ? AND expiry <= ?", arguments: [uaid.hex, now])
             try db.execute(
                 sql: """
-                    UPDATE channels SET version = ?, pending = 1, data = ?, updated = ?
-                    WHERE uaid = ? AND channel_id = ?
+                    INSERT OR REPLACE INTO messages
+                        (uaid, channel_id, slot, version, timestamp, expiry, urgency, data, headers)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
-                arguments: [version, data, Self.now()] + key)
+                arguments: key + [message.slotKey, message.version, Int64(message.timestamp), message.expiry,
+                                  message.urgency.rawValue, message.data, StoredMessage.json(headers: message.headers).serialized])
+            if message.countsAgainstLimit {
+                // Oldest first: everything past the newest `limit` goes.
+                try db.execute(
+                    sql: """
+                        DELETE FROM messages WHERE uaid = ? AND version IS NULL AND (channel_id, slot) NOT IN (
+                            SELECT channel_id, slot FROM messages WHERE uaid = ? AND version IS NULL
+                            ORDER BY timestamp DESC, channel_id DESC, slot DESC LIMIT ?)
+                        """,
+                    arguments: [uaid.hex, uaid.hex, limit])
+            }
             return .saved
         }
     }
 
-    public func fetchPending(_ uaid: UAID) async throws -> [Update] {
-        try await reading("fetch pending updates") { db in
+    public func fetchMessages(_ uaid: UAID, limit: Int) async throws -> [StoredMessage] {
+        let now = StoredMessage.unixSeconds()
+        let (messages, expired) = try await reading("fetch messages") { db in
             let rows = try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT channel_id, version, data FROM channels
-                    WHERE uaid = ? AND pending = 1 ORDER BY channel_id
+                    SELECT channel_id, slot, version, timestamp, expiry, urgency, data, headers FROM messages
+                    WHERE uaid = ? ORDER BY timestamp, channel_id, slot
                     """,
                 arguments: [uaid.hex])
-            return try rows.map { row in
-                let text: String = row["channel_id"]
-                guard let channel = ChannelID(text) else {
-                    throw StoreError.unavailable("stored channel id \(text) is not a UUID")
-                }
-                return Update(channelID: channel, version: row["version"], data: row["data"])
+            var messages: [StoredMessage] = []
+            var expired = false
+            for row in rows {
+                let message = try Self.message(row)
+                if message.isExpired(now: now) { expired = true } else if messages.count < limit { messages.append(message) }
+            }
+            return (messages, expired)
+        }
+        if expired {
+            try await writing("purge expired messages") { db in
+                try db.execute(sql: "DELETE FROM messages WHERE uaid = ? AND expiry <= ?", arguments: [uaid.hex, now])
             }
         }
+        return messages
     }
 
     @discardableResult
-    public func ack(_ uaid: UAID, channel: ChannelID, version: Version) async throws -> Bool {
-        try await writing("ack update") { db in
-            // `version` stays, so a later PUT with a lower version is still stale.
-            try db.execute(
-                sql: """
-                    UPDATE channels SET pending = 0, data = NULL, updated = ?
-                    WHERE uaid = ? AND channel_id = ? AND pending = 1 AND version <= ?
-                    """,
-                arguments: [Self.now(), uaid.hex, channel.value, version])
+    public func delete(_ reference: MessageReference, for uaid: UAID) async throws -> Bool {
+        try await writing("delete message") { db in
+            let key: StatementArguments = [uaid.hex, reference.channel.value, reference.slotKey]
+            switch reference.match {
+            case .timestamp(let timestamp):
+                try db.execute(sql: "DELETE FROM messages WHERE uaid = ? AND channel_id = ? AND slot = ? AND timestamp = ?",
+                               arguments: key + [Int64(timestamp)])
+            case .versionAtMost(let version):
+                // The channel's `version` stays, so a later PUT with a lower version is still stale.
+                try db.execute(sql: "DELETE FROM messages WHERE uaid = ? AND channel_id = ? AND slot = ? AND version <= ?",
+                               arguments: key + [version])
+            }
             return db.changesCount > 0
-        }
-    }
-
-    public func drop(_ uaid: UAID) async throws {
-        try await writing("drop device") { db in
-            // The channels go with it (ON DELETE CASCADE).
-            try db.execute(sql: "DELETE FROM devices WHERE uaid = ?", arguments: [uaid.hex])
         }
     }
 
@@ -180,6 +222,25 @@ public final class SQLiteStore: Store {
         try Bool.fetchOne(
             db, sql: "SELECT EXISTS (SELECT 1 FROM channels WHERE uaid = ? AND channel_id = ?)",
             arguments: key) ?? false
+    }
+
+    private static func channel(_ text: String) throws -> ChannelID {
+        guard let channel = ChannelID(text) else { throw StoreError.unavailable("stored channel id \(text) is not a UUID") }
+        return channel
+    }
+
+    private static func message(_ row: Row) throws -> StoredMessage {
+        let key: String = row["slot"]
+        let urgencyText: String = row["urgency"]
+        let headersText: String = row["headers"]
+        let timestamp: Int64 = row["timestamp"]
+        guard let slot = StoredMessage.slot(key: key, version: row["version"]),
+              let urgency = Urgency(rawValue: urgencyText),
+              let headers = JSONParser.parse(Array(headersText.utf8)).flatMap(StoredMessage.headers(json:)),
+              let time = UInt64(exactly: timestamp)
+        else { throw StoreError.unavailable("stored message \(key) is malformed") }
+        return StoredMessage(channel: try channel(row["channel_id"]), slot: slot, timestamp: time,
+                             expiry: row["expiry"], urgency: urgency, data: row["data"], headers: headers)
     }
 
     private static func now() -> Int64 {

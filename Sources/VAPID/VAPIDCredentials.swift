@@ -48,7 +48,9 @@ public struct VAPIDCredentials: Hashable, Sendable {
     }
 
     /// What a restricted subscription's token carries: SHA-256 of the key's 65 bytes.
-    public var keyHash: [UInt8] { Array(SHA256.hash(data: publicKey)) }
+    public var keyHash: [UInt8] { Self.keyHash(of: publicKey) }
+
+    public static func keyHash(of key: [UInt8]) -> [UInt8] { Array(SHA256.hash(data: key)) }
 
     /// `name=value` pairs; a value may itself contain `=` (base64 padding).
     private static func parameters(_ text: String, separators: Set<Character>) -> [String: String] {

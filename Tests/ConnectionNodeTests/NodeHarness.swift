@@ -91,7 +91,7 @@ final class NodeHarness {
     }
 }
 
-/// A store whose `uaidExists` waits until the test opens the gate, so a test can hold a hello in
+/// A store whose `device` lookup (behind `uaidExists`) waits until the test opens the gate, so a test can hold a hello in
 /// flight for as long as it needs.
 final class GatedStore: Store, @unchecked Sendable {  // `waiting` and `isOpen` are behind `lock`
     let inner = MemoryStore()
@@ -130,26 +130,24 @@ final class GatedStore: Store, @unchecked Sendable {  // `waiting` and `isOpen` 
         }
     }
 
-    func uaidExists(_ uaid: UAID) async throws -> Bool {
+    func device(_ uaid: UAID) async throws -> DeviceRecord? {
         await pass()
-        return try await inner.uaidExists(uaid)
+        return try await inner.device(uaid)
     }
 
-    func register(_ uaid: UAID, channel: ChannelID, maxChannels: Int) async throws -> RegisterResult {
-        try await inner.register(uaid, channel: channel, maxChannels: maxChannels)
+    func register(_ uaid: UAID, channel: ChannelID, protocol deviceProtocol: DeviceProtocol, maxChannels: Int) async throws -> RegisterResult {
+        try await inner.register(uaid, channel: channel, protocol: deviceProtocol, maxChannels: maxChannels)
     }
 
     func unregister(_ uaid: UAID, channel: ChannelID) async throws { try await inner.unregister(uaid, channel: channel) }
 
-    func saveUpdate(_ uaid: UAID, channel: ChannelID, version: Version, data: String?) async throws -> SaveResult {
-        try await inner.saveUpdate(uaid, channel: channel, version: version, data: data)
+    func save(_ message: StoredMessage, for uaid: UAID, limit: Int) async throws -> SaveResult {
+        try await inner.save(message, for: uaid, limit: limit)
     }
 
-    func fetchPending(_ uaid: UAID) async throws -> [Update] { try await inner.fetchPending(uaid) }
+    func fetchMessages(_ uaid: UAID, limit: Int) async throws -> [StoredMessage] { try await inner.fetchMessages(uaid, limit: limit) }
 
-    func ack(_ uaid: UAID, channel: ChannelID, version: Version) async throws -> Bool {
-        try await inner.ack(uaid, channel: channel, version: version)
-    }
+    func delete(_ reference: MessageReference, for uaid: UAID) async throws -> Bool { try await inner.delete(reference, for: uaid) }
 
     func drop(_ uaid: UAID) async throws { try await inner.drop(uaid) }
     func healthCheck() async throws {}

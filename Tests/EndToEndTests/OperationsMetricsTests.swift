@@ -50,7 +50,7 @@ final class OperationsMetricsTests: EndToEndTestCase {
             ("simplepush_notifications_acked_total", [:], 1),
             ("simplepush_updates_total", ["status": "200"], 1),
             ("simplepush_updates_total", ["status": "202"], 1),
-            ("simplepush_store_duration_seconds_count", ["operation": "save_update", "backend": backend], 2),
+            ("simplepush_store_duration_seconds_count", ["operation": "save", "backend": backend], 2),
             ("simplepush_store_duration_seconds_count", ["operation": "register", "backend": backend], 3),
             ("simplepush_store_duration_seconds_count", ["operation": "unregister", "backend": backend], 1),
             ("simplepush_store_duration_seconds_count", ["operation": "ack", "backend": backend], 1),

@@ -52,6 +52,46 @@ final class SQLiteStoreTests: XCTestCase {
         try await reopened.close()
     }
 
+    /// A file written before the message queue existed (schema v1: a channel row held its
+    /// pending version and data) opens migrated, with nothing lost.
+    func testAVersionOneFileIsMigratedWithItsPendingUpdates() async throws {
+        let uaid = device(3)
+        let queue = try DatabaseQueue(path: path)
+        try await queue.write { db in
+            try db.execute(sql: """
+                CREATE TABLE grdb_migrations (identifier TEXT NOT NULL PRIMARY KEY);
+                INSERT INTO grdb_migrations (identifier) VALUES ('v1');
+                CREATE TABLE devices (uaid TEXT NOT NULL PRIMARY KEY, created INTEGER NOT NULL);
+                CREATE TABLE channels (
+                    uaid TEXT NOT NULL REFERENCES devices(uaid) ON DELETE CASCADE,
+                    channel_id TEXT NOT NULL,
+                    version INTEGER,
+                    pending INTEGER NOT NULL DEFAULT 0 CHECK (pending IN (0, 1)),
+                    data TEXT,
+                    updated INTEGER NOT NULL,
+                    PRIMARY KEY (uaid, channel_id)
+                ) WITHOUT ROWID;
+                """)
+            try db.execute(sql: "INSERT INTO devices VALUES (?, 1700000000)", arguments: [uaid.hex])
+            try db.execute(sql: "INSERT INTO channels VALUES (?, ?, 5, 1, 'five', 1700000000)", arguments: [uaid.hex, channel(1).value])
+            try db.execute(sql: "INSERT INTO channels VALUES (?, ?, 8, 0, NULL, 1700000000)", arguments: [uaid.hex, channel(2).value])
+        }
+        try queue.close()
+
+        let store = try SQLiteStore(path: path)
+        let version = try await store.recordedSchemaVersion()
+        XCTAssertEqual(version, SQLiteStore.schemaVersion)
+        let record = try await store.device(uaid)
+        XCTAssertEqual(record, DeviceRecord(deviceProtocol: .simplePush, channels: [channel(1), channel(2)]))
+        let pending = try await store.fetchPending(uaid)
+        XCTAssertEqual(pending, [Update(channelID: channel(1), version: 5, data: "five")])
+        let stale = try await store.saveUpdate(uaid, channel: channel(2), version: 8, data: nil)
+        XCTAssertEqual(stale, .stale, "the acked version survived the migration")
+        let acked = try await store.ack(uaid, channel: channel(1), version: 5)
+        XCTAssertTrue(acked)
+        try await store.close()
+    }
+
     func testAFileThatIsNotADatabaseIsRefused() throws {
         let junk = String(repeating: "this is not an SQLite database\n", count: 200)
         try junk.write(toFile: path, atomically: true, encoding: .utf8)
