@@ -23,20 +23,16 @@ public struct PushRoutes: RouteModule {
     }
 
     public func addRoutes(to router: Hummingbird.Router<BasicRequestContext>) {
-        router.post("/wpush/:version/:token") { [handler] request, context in
-            let version = context.parameters.get("version") ?? ""
-            return await handler.handle(request, version: version, token: context.parameters.get("token") ?? "")
-        }
-        router.post("/wpush/:token") { [handler] request, context in
-            await handler.handle(request, version: nil, token: context.parameters.get("token") ?? "")
-        }
-        router.delete("/m/:id") { [handler, settings] _, context in
-            await Self.deleteMessage(context.parameters.get("id") ?? "", store: handler.store, live: settings.current)
-        }
-        for path: RouterPath in ["/wpush/:version/:token", "/wpush/:token"] {
+        for (path, version): (RouterPath, String?) in [("/wpush/v1/:token", "v1"), ("/wpush/v2/:token", "v2"), ("/wpush/:token", nil)] {
+            router.post(path) { [handler] request, context in
+                await handler.handle(request, version: version, token: context.parameters.get("token") ?? "")
+            }
             router.on(path, method: .options) { [settings] _, _ in
                 Response(status: .ok, headers: Self.preflightHeaders(settings.current.enableCORS, methods: "POST"))
             }
+        }
+        router.delete("/m/:id") { [handler, settings] _, context in
+            await Self.deleteMessage(context.parameters.get("id") ?? "", store: handler.store, live: settings.current)
         }
         router.on("/m/:id", method: .options) { [settings] _, _ in
             Response(status: .ok, headers: Self.preflightHeaders(settings.current.enableCORS, methods: "DELETE"))
