@@ -138,6 +138,7 @@ let package = Package(
         .target(name: "LoadTestKit", dependencies: [
             "CEpoll", "WebSocket", "JSON",
             .product(name: "Histogram", package: "hdrhistogram-swift"),
+            .product(name: "Crypto", package: "swift-crypto"),
         ], path: "loadtest/Sources/LoadTestKit"),
         .executableTarget(name: "loadtest", dependencies: [
             "LoadTestKit",
@@ -157,7 +158,7 @@ let package = Package(
         ]),
         .testTarget(name: "ReactorTests", dependencies: ["Reactor", "CEpoll", "WebSocket", "LoopbackClient"]),
         .testTarget(name: "ConnectionNodeTests", dependencies: [
-            "ConnectionNode", "SimplePushModule", "Routing", "Reactor", "PushCore", "Store", "StoreMemory", "WebSocket",
+            "ConnectionNode", "SimplePushModule", "Routing", "Reactor", "PushCore", "Store", "StoreMemory", "WebSocket", "WebPush", "WebPushModule",
             "LoopbackClient",
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -175,7 +176,10 @@ let package = Package(
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         .testTarget(name: "EndToEndTests", dependencies: ["WebSocket", "PushCore", "SimplePush", "MemcachedTestSupport"]),
-        .testTarget(name: "LoadTestKitTests", dependencies: ["LoadTestKit", "JSON"]),
+        .testTarget(name: "LoadTestKitTests", dependencies: [
+            "LoadTestKit", "JSON",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -3,7 +3,7 @@ import PackageDescription
 
 // libFuzzer targets for the pure parsers. Kept out of the root package so its normal builds never
 // see the sanitizer flags; run.sh builds it with -sanitize=fuzzer,address (see FUZZING.md).
-let targets = ["FuzzRequestHead", "FuzzFrames", "FuzzClientMessage", "FuzzForm", "FuzzToken", "FuzzVAPID", "FuzzConfig"]
+let targets = ["FuzzRequestHead", "FuzzFrames", "FuzzClientMessage", "FuzzForm", "FuzzToken", "FuzzVAPID", "FuzzWebPush", "FuzzConfig"]
 
 let package = Package(
     name: "simplepush-fuzz",

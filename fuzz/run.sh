@@ -17,7 +17,7 @@ else
     runs=${FUZZ_RUNS:-1000000}
     seconds=${FUZZ_SECONDS:-1800}
 fi
-targets=${FUZZ_TARGETS:-"FuzzRequestHead FuzzFrames FuzzClientMessage FuzzForm FuzzToken FuzzVAPID FuzzConfig"}
+targets=${FUZZ_TARGETS:-"FuzzRequestHead FuzzFrames FuzzClientMessage FuzzForm FuzzToken FuzzVAPID FuzzWebPush FuzzConfig"}
 scratch=.build-fuzz
 # Longest input per target: past each parser's limits (8 KiB heads, 1 KiB messages here), but not so
 # long that mutation is wasted on bulk. Form decoding grows costly with length under ASan:
@@ -29,6 +29,7 @@ max_len() {
         FuzzForm) echo 1024 ;;
         FuzzToken) echo 512 ;;
         FuzzVAPID) echo 1024 ;;
+        FuzzWebPush) echo 2048 ;;
         *) echo 4096 ;;
     esac
 }

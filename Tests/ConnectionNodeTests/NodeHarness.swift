@@ -92,13 +92,17 @@ final class NodeHarness {
 }
 
 /// A store whose `device` lookup (behind `uaidExists`) waits until the test opens the gate, so a test can hold a hello in
-/// flight for as long as it needs.
+/// flight for as long as it needs; with `gatingFetch`, the device lookup passes and a fetch of
+/// messages waits instead, after it has read them.
 final class GatedStore: Store, @unchecked Sendable {  // `waiting` and `isOpen` are behind `lock`
     let inner = MemoryStore()
+    private let gatingFetch: Bool
     private let lock = NSLock()
     private var waiting: [CheckedContinuation<Void, Never>] = []
     private var isOpen = false
     private var started = 0
+
+    init(gatingFetch: Bool = false) { self.gatingFetch = gatingFetch }
 
     /// Calls that reached the gate so far.
     var callsStarted: Int {
@@ -131,7 +135,7 @@ final class GatedStore: Store, @unchecked Sendable {  // `waiting` and `isOpen` 
     }
 
     func device(_ uaid: UAID) async throws -> DeviceRecord? {
-        await pass()
+        if !gatingFetch { await pass() }
         return try await inner.device(uaid)
     }
 
@@ -145,7 +149,11 @@ final class GatedStore: Store, @unchecked Sendable {  // `waiting` and `isOpen` 
         try await inner.save(message, for: uaid, limit: limit)
     }
 
-    func fetchMessages(_ uaid: UAID, limit: Int) async throws -> [StoredMessage] { try await inner.fetchMessages(uaid, limit: limit) }
+    func fetchMessages(_ uaid: UAID, limit: Int) async throws -> [StoredMessage] {
+        let messages = try await inner.fetchMessages(uaid, limit: limit)
+        if gatingFetch { await pass() }
+        return messages
+    }
 
     func delete(_ reference: MessageReference, for uaid: UAID) async throws -> Bool { try await inner.delete(reference, for: uaid) }
 

@@ -53,7 +53,7 @@ final class OperationsMetricsTests: EndToEndTestCase {
             ("simplepush_store_duration_seconds_count", ["operation": "save", "backend": backend], 2),
             ("simplepush_store_duration_seconds_count", ["operation": "register", "backend": backend], 3),
             ("simplepush_store_duration_seconds_count", ["operation": "unregister", "backend": backend], 1),
-            ("simplepush_store_duration_seconds_count", ["operation": "ack", "backend": backend], 1),
+            ("simplepush_store_duration_seconds_count", ["operation": "delete", "backend": backend], 1),
             ("simplepush_store_errors_total", [:], 0),
         ]
         for (name, labels, delta) in expected {
