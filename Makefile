@@ -2,10 +2,11 @@
 SWIFT ?= swift
 CONFIG ?= debug
 BIN := .build/$(CONFIG)/simplepush
-# Debian packages the build and the tests need.
-APT_PACKAGES := libsqlite3-dev pkg-config libmemcached-dev memcached
+# Debian packages the build and the tests need (python3-venv: the WebPush interoperability
+# tests run pywebpush and friends from a local .venv).
+APT_PACKAGES := libsqlite3-dev pkg-config libmemcached-dev memcached python3-venv
 
-.PHONY: run build test deps bench clean fuzz fuzz-smoke
+.PHONY: run build test test-firefox deps bench clean fuzz fuzz-smoke
 
 run: build
 	$(BIN) serve $(if $(CONFIG_FILE),--config $(CONFIG_FILE),)
@@ -14,23 +15,38 @@ build: deps
 	$(SWIFT) build -c $(CONFIG) --product simplepush
 
 # Installs what is missing, builds everything once, runs the end-to-end suite with memcached as
-# the store, then every test (the end-to-end suite again on SQLite).
+# the store, then every test (the end-to-end suite again on SQLite), then the WebPush contract
+# against the built server with real third-party clients (pywebpush, http_ece, py_vapid from
+# PyPI in .venv) on every store.
 test: deps
 	$(SWIFT) build --build-tests
 	SIMPLEPUSH_E2E_STORAGE=memcache $(SWIFT) test --skip-build --disable-swift-testing --filter EndToEndTests
 	$(SWIFT) test --skip-build --disable-swift-testing
+	bash interop/webpush/run.sh
+
+# A real headless Firefox (Debian's firefox-esr, installed if missing) subscribes through the
+# built server and receives a message sent with pywebpush.
+test-firefox: deps
+	$(call apt_install,firefox-esr)
+	$(SWIFT) build --product simplepush
+	bash interop/firefox/run.sh
 
 # Release build, then the standard load-test set; rewrites the figures in BENCHMARKS.md.
 bench: deps
 	bash loadtest/bench.sh
 
-deps:
-	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+# apt_install: installs those of the packages given that are missing (with sudo unless root).
+define apt_install
+	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 		echo "installing:$$missing"; \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
 	fi
+endef
+
+deps:
+	$(call apt_install,$(APT_PACKAGES))
 
 clean:
 	rm -rf .build

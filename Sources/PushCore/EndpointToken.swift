@@ -40,6 +40,8 @@ public struct EndpointTokenCodec: Sendable {
     private struct Key: Sendable {
         let id: UInt16
         let key: SymmetricKey
+        /// Derives the nonces of `sealDeterministically`; apart from `key`, which only encrypts.
+        let nonceKey: SymmetricKey
     }
 
     /// The sealing key first.
@@ -59,7 +61,8 @@ public struct EndpointTokenCodec: Sendable {
                 continue
             }
             seen[id] = (index, bytes)
-            keys.append(Key(id: id, key: SymmetricKey(data: bytes)))
+            let nonceKey = SymmetricKey(data: SHA256.hash(data: Array("endpoint token nonce key".utf8) + bytes))
+            keys.append(Key(id: id, key: SymmetricKey(data: bytes), nonceKey: nonceKey))
         }
         self.keys = keys
     }
@@ -81,6 +84,20 @@ public struct EndpointTokenCodec: Sendable {
         let header = [Self.format, kind.rawValue, UInt8(sealer.id >> 8), UInt8(truncatingIfNeeded: sealer.id)]
         // Sealing only fails for a malformed key, which init rules out.
         let box = try! AES.GCM.seal(payload, using: sealer.key, authenticating: header)
+        return Base64URL.encode(header + Array(box.combined!))
+    }
+
+    /// Seals `payload` so that the same kind and payload always give the same token: the nonce is
+    /// an HMAC of header and payload (the synthetic-IV idea of RFC 5297), so one nonce never
+    /// seals two different payloads. For ids that must stay the same each time they are made
+    /// (a WebPush message's id, sent again on every redelivery); it shows only that two tokens
+    /// name the same thing.
+    public func sealDeterministically(_ kind: EndpointTokenKind, payload: [UInt8]) -> String {
+        let sealer = keys[0]
+        let header = [Self.format, kind.rawValue, UInt8(sealer.id >> 8), UInt8(truncatingIfNeeded: sealer.id)]
+        let mac = HMAC<SHA256>.authenticationCode(for: header + payload, using: sealer.nonceKey)
+        let nonce = try! AES.GCM.Nonce(data: Array(mac).prefix(12))
+        let box = try! AES.GCM.seal(payload, using: sealer.key, nonce: nonce, authenticating: header)
         return Base64URL.encode(header + Array(box.combined!))
     }
 

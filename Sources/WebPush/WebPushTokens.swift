@@ -46,11 +46,12 @@ extension EndpointTokenCodec {
         }
     }
 
-    /// The id a stored (or live) message is acked and deleted by.
+    /// The id a stored (or live) message is acked and deleted by; the same each time it is made
+    /// for the same message, so a redelivery carries the id the first delivery had.
     public func messageID(uaid: UAID, message: StoredMessage) -> String {
         let slot = Array(message.slotKey.utf8)
         let timestamp = (0 ..< 8).map { UInt8(truncatingIfNeeded: message.timestamp >> UInt64(56 - 8 * $0)) }
-        return seal(.messageID, payload: uaid.bytes + timestamp + [UInt8(slot.count)] + slot + Array(message.channel.value.utf8))
+        return sealDeterministically(.messageID, payload: uaid.bytes + timestamp + [UInt8(slot.count)] + slot + Array(message.channel.value.utf8))
     }
 
     /// The device and the message a message id names; nil for anything else.

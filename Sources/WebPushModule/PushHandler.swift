@@ -148,7 +148,7 @@ extension Response {
     /// a 401 says how to authenticate, a 410 may be cached, a 503 says when to retry.
     static func pushError(_ error: PushError, headers: HTTPFields) -> Response {
         var headers = headers
-        let status = HTTPResponse.Status(code: error.status)
+        let status = HTTPResponse.Status.known(error.status)
         switch error.status {
         case 401: headers[.wwwAuthenticate] = "vapid"
         case 410: headers[.cacheControl] = "max-age=86400"
@@ -159,5 +159,14 @@ extension Response {
             ("code", .int(error.status)), ("errno", .int(error.errno)), ("error", .string(status.reasonPhrase)),
             ("message", .string(error.message)), ("more_info", .string(error.moreInfo)),
         ]), headers: headers)
+    }
+}
+
+extension HTTPResponse.Status {
+    /// The status with its reason phrase (`Status(code:)` alone leaves the phrase empty).
+    static func known(_ code: Int) -> HTTPResponse.Status {
+        let known: [HTTPResponse.Status] = [.badRequest, .unauthorized, .notFound, .gone, .contentTooLarge, .notImplemented,
+                                            .serviceUnavailable, .created, .noContent]
+        return known.first { $0.code == code } ?? HTTPResponse.Status(code: code)
     }
 }

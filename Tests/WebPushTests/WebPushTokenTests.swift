@@ -49,8 +49,13 @@ final class WebPushTokenTests: XCTestCase {
             XCTAssertEqual(owner, uaid)
             XCTAssertEqual(reference, MessageReference(channel: channel, slotKey: message.slotKey, match: .timestamp(message.timestamp)))
             XCTAssertTrue(reference.matches(message))
+            XCTAssertEqual(codec.messageID(uaid: uaid, message: message), id, "the same message keeps its id")
             XCTAssertFalse(id.contains("/") || id.contains("+") || id.contains("="), "URL-safe: \(id)")
         }
+        let later = StoredMessage(channel: channel, slot: .topic("scores"), timestamp: 1_764_000_000_123_457)
+        let earlier = StoredMessage(channel: channel, slot: .topic("scores"), timestamp: 1_764_000_000_123_456)
+        XCTAssertNotEqual(codec.messageID(uaid: uaid, message: later), codec.messageID(uaid: uaid, message: earlier),
+                          "a replacement in the same slot has an id of its own")
         XCTAssertNil(codec.openMessageID(codec.seal(uaid: uaid, channel: channel)))
         XCTAssertNil(codec.openMessageID("AAAA"))
     }
