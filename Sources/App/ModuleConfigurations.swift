@@ -52,22 +52,27 @@ extension ServerConfig.Listener {
     }
 }
 
-extension SimplePushSettings {
+extension ServiceSettings {
     init(_ config: ServerConfig, tokens: EndpointTokenCodec) {
         self.init(publicURL: config.endpoint.publicURL, tokens: tokens)
         maxChannels = config.general.maxChannels
         minPingInterval = config.websocket.clientMinPingInterval
-        maxDataLen = config.general.maxDataLen
         enableCORS = config.endpoint.enableCORS
+    }
+}
+
+extension SimplePushSettings {
+    init(_ config: ServerConfig, tokens: EndpointTokenCodec) {
+        self.init(publicURL: config.endpoint.publicURL, tokens: tokens)
+        service = ServiceSettings(config, tokens: tokens)
+        maxDataLen = config.general.maxDataLen
     }
 }
 
 extension WebPushSettings {
     init(_ config: ServerConfig, tokens: EndpointTokenCodec) {
         self.init(publicURL: config.endpoint.publicURL, tokens: tokens)
-        maxChannels = config.general.maxChannels
-        minPingInterval = config.websocket.clientMinPingInterval
+        service = ServiceSettings(config, tokens: tokens)
         maxStoredMessages = config.webPush.maxStoredMessages
-        enableCORS = config.endpoint.enableCORS
     }
 }

@@ -2,23 +2,20 @@ import PushCore
 
 /// What the SimplePush module reads, on the device side and on the update endpoint. The app
 /// fills it from the configuration and replaces it on reload.
+@dynamicMemberLookup
 public struct SimplePushSettings: Sendable {
-    /// Most channels one UAID may register.
-    public var maxChannels = 200
-    /// Pings closer together than this are answered with error 203 and a close.
-    public var minPingInterval = 20.0
+    /// Channel cap, ping interval, CORS, public URL and token keys, shared with WebPush.
+    public var service: ServiceSettings
     /// Largest `data` an app server may send with a version, in bytes.
     public var maxDataLen = 4096
-    /// Answer OPTIONS and PUT with CORS headers.
-    public var enableCORS = false
-    /// The base URL endpoints are built on, without a trailing slash.
-    public var publicURL: String
-    /// Seals endpoints at register, opens them at PUT.
-    public var tokens: EndpointTokenCodec
 
     public init(publicURL: String, tokens: EndpointTokenCodec) {
-        self.publicURL = publicURL
-        self.tokens = tokens
+        service = ServiceSettings(publicURL: publicURL, tokens: tokens)
+    }
+
+    public subscript<Value>(dynamicMember field: WritableKeyPath<ServiceSettings, Value>) -> Value {
+        get { service[keyPath: field] }
+        set { service[keyPath: field] = newValue }
     }
 
     /// A form carries `data` percent-encoded (up to three bytes per byte) plus the version and
@@ -26,6 +23,6 @@ public struct SimplePushSettings: Sendable {
     var bodyLimit: Int { 3 * maxDataLen + 1024 }
 
     func endpointURL(_ uaid: UAID, _ channel: ChannelID) -> String {
-        publicURL + "/update/" + tokens.seal(uaid: uaid, channel: channel)
+        self.publicURL + "/update/" + self.tokens.seal(uaid: uaid, channel: channel)
     }
 }

@@ -151,6 +151,36 @@ final class EndToEndLoadTests: XCTestCase {
         XCTAssertGreaterThan(try XCTUnwrap(memory["totalBeforeKiB"] as? Int), 0)
     }
 
+    func testWebPushNotifyMatchesEveryPostToItsNotification() throws {
+        let port = try startServer()
+        let (status, stderr, summary) = try runLoadTest([
+            "notify", "--webpush", "--payload-bytes", "256", "--url", "ws://127.0.0.1:\(port)/", "--clients", "100",
+            "--rate", "200", "--duration", "2", "--procs", "2",
+        ])
+        let result = try XCTUnwrap(summary, "no JSON summary; stderr:\n\(stderr)")
+        XCTAssertEqual(status, 0, "errors: \(result["errors"] ?? "?")\n\(stderr)")
+        let counters = try XCTUnwrap(result["counters"] as? [String: Any])
+        let sent = try XCTUnwrap(counters["putsSent"] as? Int)
+        XCTAssertGreaterThan(sent, 250, "about 200/s for 2 s")
+        XCTAssertEqual(counters["putsAccepted"] as? Int, sent, "every POST answered 201")
+        XCTAssertEqual(counters["notifications"] as? Int, sent)
+        XCTAssertEqual((result["latency"] as? [String: Any])?["count"] as? Int, sent, "every notification timed from its POST")
+    }
+
+    func testWebPushStoredMessagesDrainInBatches() throws {
+        let port = try startServer()
+        // 12 channels: more than the server's batch of 10, so the second batch must follow the acks.
+        let (status, stderr, summary) = try runLoadTest([
+            "stored", "--webpush", "--payload-bytes", "4096", "--url", "ws://127.0.0.1:\(port)/", "--clients", "50",
+            "--channels", "12",
+        ])
+        let result = try XCTUnwrap(summary, "no JSON summary; stderr:\n\(stderr)")
+        XCTAssertEqual(status, 0, "errors: \(result["errors"] ?? "?")\n\(stderr)")
+        let counters = try XCTUnwrap(result["counters"] as? [String: Any])
+        XCTAssertEqual(counters["putsAccepted"] as? Int, 600)
+        XCTAssertEqual(counters["drained"] as? Int, 600)
+    }
+
     func testRefusesARemoteTargetWithoutTheFlag() throws {
         let (status, stderr, summary) = try runLoadTest(["connect", "--url", "ws://192.0.2.1:80/", "--clients", "1"], watchdog: 20)
         XCTAssertNotEqual(status, 0)

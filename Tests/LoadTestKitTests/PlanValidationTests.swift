@@ -103,9 +103,38 @@ final class PlanValidationTests: XCTestCase {
         XCTAssertNil(unbound.sourceAddress(forClient: 5))
     }
 
+    func testWebPushOptions() throws {
+        XCTAssertNil(try request(.notify).resolve(limits: limits).webPush, "SimplePush unless asked")
+        let notify = try request(.notify) { $0.webPush = true; $0.payloadBytes = 256 }.resolve(limits: limits)
+        XCTAssertEqual(notify.webPush, WebPushPlan(payloadBytes: 256, ttl: 60, vapidPerPush: false))
+        let stored = try request(.stored) { $0.webPush = true; $0.vapidPerPush = true }.resolve(limits: limits)
+        XCTAssertEqual(stored.webPush, WebPushPlan(payloadBytes: 0, ttl: PlanRequest.storedTTL, vapidPerPush: true))
+        XCTAssertGreaterThan(PlanRequest.storedTTL, Int(2 * PlanRequest.maxDuration), "stored messages outlive any run")
+        XCTAssertEqual(try request(.notify) { $0.webPush = true; $0.payloadBytes = 103 }.resolve(limits: limits).webPush?.payloadBytes, 103)
+        XCTAssertEqual(try request(.notify) { $0.webPush = true; $0.payloadBytes = 4096 }.resolve(limits: limits).webPush?.payloadBytes, 4096)
+
+        assertInvalid(request(.notify) { $0.webPush = true; $0.payloadBytes = 102 }, mentioning: "--payload-bytes must be 0 (no body) or between 103 and 4096")
+        assertInvalid(request(.notify) { $0.webPush = true; $0.payloadBytes = 4097 }, mentioning: "--payload-bytes")
+        assertInvalid(request(.notify) { $0.webPush = true; $0.payloadBytes = -1 }, mentioning: "--payload-bytes")
+        assertInvalid(request(.notify) { $0.payloadBytes = 256 }, mentioning: "--payload-bytes needs --webpush")
+        assertInvalid(request(.stored) { $0.vapidPerPush = true }, mentioning: "--vapid-per-push needs --webpush")
+        assertInvalid(request(.notify) { $0.webPush = true; $0.dataSize = 10 }, mentioning: "--data-size")
+        assertInvalid(request(.churn) { $0.webPush = true }, mentioning: "--webpush")
+    }
+
     func testPlanSurvivesTheTripToAWorkerProcess() throws {
         let plan = try request(.churn) { $0.clients = 1234; $0.rate = 77 }.resolve(limits: limits)
         let decoded = try JSONDecoder().decode(LoadPlan.self, from: JSONEncoder().encode(plan))
         XCTAssertEqual(decoded, plan)
+    }
+
+    func testWebPushPlanSurvivesTheTripAndOldSummariesStillRead() throws {
+        let plan = try request(.notify) { $0.webPush = true; $0.payloadBytes = 512 }.resolve(limits: limits)
+        XCTAssertEqual(try JSONDecoder().decode(LoadPlan.self, from: JSONEncoder().encode(plan)), plan)
+        let simple = try request(.notify).resolve(limits: limits)
+        var json = try XCTUnwrap(JSONSerialization.jsonObject(with: JSONEncoder().encode(simple)) as? [String: Any])
+        json["webPush"] = nil
+        XCTAssertEqual(try JSONDecoder().decode(LoadPlan.self, from: JSONSerialization.data(withJSONObject: json)), simple,
+                       "a plan written before WebPush existed")
     }
 }

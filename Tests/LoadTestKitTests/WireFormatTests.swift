@@ -72,12 +72,12 @@ final class WireFormatTests: XCTestCase {
             Array(text.utf8).withUnsafeBytes { HTTPResponseReader.read($0) }
         }
         let plain = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}"
-        XCTAssertEqual(read(plain), .response(status: 200, consumed: plain.utf8.count, keepAlive: true))
+        XCTAssertEqual(read(plain), .response(status: 200, consumed: plain.utf8.count, keepAlive: true, location: nil))
         XCTAssertEqual(read(String(plain.dropLast())), .needMore)
         let closing = "HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-        XCTAssertEqual(read(closing + "extra"), .response(status: 202, consumed: closing.utf8.count, keepAlive: false))
+        XCTAssertEqual(read(closing + "extra"), .response(status: 202, consumed: closing.utf8.count, keepAlive: false, location: nil))
         let chunked = "HTTP/1.1 404 Not Found\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n"
-        XCTAssertEqual(read(chunked + "HTTP/1.1"), .response(status: 404, consumed: chunked.utf8.count, keepAlive: true))
+        XCTAssertEqual(read(chunked + "HTTP/1.1"), .response(status: 404, consumed: chunked.utf8.count, keepAlive: true, location: nil))
         XCTAssertEqual(read(String(chunked.dropLast(2))), .needMore)
         if case .invalid = read("HTTP/1.1 200 OK\r\nContent-Length: x\r\n\r\n") {} else { XCTFail("bad length accepted") }
     }

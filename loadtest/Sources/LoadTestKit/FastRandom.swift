@@ -18,12 +18,17 @@ struct FastRandom {
 
     /// A Sec-WebSocket-Key: base64 of 16 random bytes.
     mutating func handshakeKey() -> String {
-        var bytes = [UInt8](repeating: 0, count: 16)
-        for half in 0 ..< 2 {
-            let word = next()
-            for offset in 0 ..< 8 { bytes[half * 8 + offset] = UInt8(truncatingIfNeeded: word >> (8 * UInt64(offset))) }
+        Data(bytes(16)).base64EncodedString()
+    }
+
+    mutating func bytes(_ count: Int) -> [UInt8] {
+        var result = [UInt8](repeating: 0, count: count)
+        var word: UInt64 = 0
+        for index in 0 ..< count {
+            if index % 8 == 0 { word = next() }
+            result[index] = UInt8(truncatingIfNeeded: word >> (8 * UInt64(index % 8)))
         }
-        return Data(bytes).base64EncodedString()
+        return result
     }
 
     /// A random UUID in the lower-case dashed form channel IDs use.

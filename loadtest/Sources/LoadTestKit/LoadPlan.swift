@@ -28,8 +28,10 @@ public struct LoadPlan: Codable, Equatable, Sendable {
     public var duration: Double
     /// Most events of the measured phase: PUTs (notify, stored), reconnects (churn).
     public var maxCount: Int
-    /// Bytes of `data` sent with each update.
+    /// Bytes of `data` sent with each SimplePush update.
     public var dataSize: Int
+    /// Set to speak WebPush instead of SimplePush (notify, stored).
+    public var webPush: WebPushPlan?
     /// Keep-alive HTTP connections the app-server side uses, over all workers.
     public var httpConnections: Int
     public var procs: Int
@@ -70,6 +72,23 @@ public struct LoadPlan: Codable, Equatable, Sendable {
         let base = total / parts, extra = total % parts
         let start = index * base + min(index, extra)
         return start ..< start + base + (index < extra ? 1 : 0)
+    }
+}
+
+/// What a WebPush run's app-server side sends.
+public struct WebPushPlan: Codable, Equatable, Sendable {
+    /// Bytes of the aes128gcm-shaped body; 0 sends none.
+    public var payloadBytes: Int
+    /// The TTL header, in seconds.
+    public var ttl: Int
+    /// Sign a token for every push instead of one per worker process: the server's VAPID cache,
+    /// keyed by token, then never hits.
+    public var vapidPerPush: Bool
+
+    public init(payloadBytes: Int, ttl: Int, vapidPerPush: Bool) {
+        self.payloadBytes = payloadBytes
+        self.ttl = ttl
+        self.vapidPerPush = vapidPerPush
     }
 }
 

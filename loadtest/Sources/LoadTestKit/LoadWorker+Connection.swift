@@ -121,8 +121,7 @@ extension LoadWorker {
                 device.handshakeKey = ""
                 report.counters.open += 1
                 device.stage = .greeting
-                let channels = device.purpose == .resume ? registeredChannels(device) : []
-                sendMessage(device, ClientMessage.hello(uaid: device.purpose == .resume ? device.uaid : "", channelIDs: channels), now: now)
+                sendMessage(device, hello(for: device), now: now)
             }
         }
         while device.fd >= 0 && offset < bytes.count {

@@ -1,4 +1,5 @@
-/// The SimplePush side of a device: hello, register, notifications and their acks.
+/// The protocol side of a device (SimplePush, or WebPush when the plan says so): hello,
+/// register, notifications and their acks.
 extension LoadWorker {
     func handleMessage(_ device: Device, _ payload: [UInt8], now: UInt64) {
         guard let message = payload.withUnsafeBytes({ ServerMessage(json: $0) }) else {
@@ -27,6 +28,11 @@ extension LoadWorker {
             report.counters.notifications += updates.count
             report.counters.acked += updates.count
             driver.received(updates, on: device, now: now)
+        case .webPushNotification(let update):
+            sendMessage(device, ClientMessage.webPushAck(update), now: now)
+            report.counters.notifications += 1
+            report.counters.acked += 1
+            driver.received(webPush: update, on: device, now: now)
         case .pong:
             break
         case .other(let type, let status):
@@ -34,6 +40,14 @@ extension LoadWorker {
                 fail(device, "\(type.isEmpty ? "reply" : type): status \(status)", now: now)
             }
         }
+    }
+
+    /// The hello for the device's connection: a resume names its UAID, and for SimplePush its
+    /// channels (a WebPush server keeps those itself).
+    func hello(for device: Device) -> [UInt8] {
+        let uaid = device.purpose == .resume ? device.uaid : ""
+        if plan.webPush != nil { return ClientMessage.webPushHello(uaid: uaid) }
+        return ClientMessage.hello(uaid: uaid, channelIDs: device.purpose == .resume ? registeredChannels(device) : [])
     }
 
     private func helloAnswered(_ device: Device, uaid: String, now: UInt64) {

@@ -3,7 +3,7 @@ import Glibc
 #endif
 import CEpoll
 
-/// One event loop driving a share of the devices (and, for PUT scenarios, the app-server side)
+/// One event loop driving a share of the devices (and, for update scenarios, the app-server side)
 /// on the calling thread: one epoll set, one read buffer, no thread per connection.
 public final class LoadWorker {
     let plan: LoadPlan
@@ -48,8 +48,10 @@ public final class LoadWorker {
             device.channelIDs = (0 ..< plan.channels).map { _ in channelRandom.uuidString() }
             device.endpointPaths = Array(repeating: nil, count: plan.channels)
         }
-        updates = UpdateSender(maxConnections: share.httpConnections, epoll: epoll, tokenBit: Self.httpTokenBit, scratch: readBuffer)
-        updates.onAnswer = { [unowned self] put, status, now in self.putAnswered(put, status: status, now: now) }
+        let requests: UpdateRequests = plan.webPush.map { WebPushRequests(plan: $0) } ?? SimplePushRequests(dataSize: plan.dataSize)
+        updates = UpdateSender(requests: requests, maxConnections: share.httpConnections, epoll: epoll,
+                               tokenBit: Self.httpTokenBit, scratch: readBuffer)
+        updates.onAnswer = { [unowned self] request, answer, now in self.updateAnswered(request, answer, now: now) }
         updates.onError = { [unowned self] kind in self.report.count(error: kind) }
         driver = Self.makeDriver(for: plan.scenario, worker: self)
         guard cepoll_add(epoll, control.fd, UInt32(CEPOLL_IN), Self.controlToken) == 0 else {
@@ -225,12 +227,13 @@ public final class LoadWorker {
         updates.closeAll()
     }
 
-    private func putAnswered(_ put: UpdateSender.Put, status: Int?, now: UInt64) {
-        switch status {
+    private func updateAnswered(_ request: UpdateSender.Request, _ answer: UpdateSender.Answer?, now: UInt64) {
+        switch answer?.status {
         case 200: report.counters.putsDelivered += 1
         case 202: report.counters.putsStored += 1
+        case 201: report.counters.putsAccepted += 1
         default: break
         }
-        driver.putAnswered(put, status: status, now: now)
+        driver.updateAnswered(request, answer, now: now)
     }
 }

@@ -1,31 +1,34 @@
-/// `notify`: PUT to the devices' channels at the planned rate and time every update from its PUT
-/// to its notification. Versions count up from 1 in each worker, so a version names one PUT.
+/// `notify`: send updates to the devices' channels at the planned rate and time each from its
+/// request to its notification. Requests are numbered from 0 in each worker; SimplePush finds
+/// request i again by its version, i + 1, WebPush by the message id its 201 names.
 final class NotifyDriver: ScenarioDriver {
     private unowned let worker: LoadWorker
-    /// Every (device, channel) with an endpoint, PUT to in turn.
+    /// Every (device, channel) with an endpoint, sent to in turn.
     private var targets: [(device: Int, channel: Int)] = []
     private var cursor = 0
     private var schedule: RateSchedule?
     private var sendUntil: UInt64 = .max
     private var drainUntil: UInt64 = .max
-    /// Per version (index version - 1): when its PUT went out.
+    /// Per request: when it went out.
     private var sentAt: [UInt64] = []
     private var state: [VersionState] = []
     private var answered = 0
     private var deliveredUnreceived = 0
     /// Set while the HTTP pool is being opened before the measured phase.
     private var warmingUntil: UInt64?
-    private let body: (Int64) -> String
+    private let webPush: Bool
+    private var messages = MessageMatcher()
 
     private struct VersionState: OptionSet {
         let rawValue: UInt8
         static let received = VersionState(rawValue: 1)
+        /// Answered 200 (SimplePush) or 201 (WebPush).
         static let delivered = VersionState(rawValue: 2)
     }
 
     init(worker: LoadWorker) {
         self.worker = worker
-        body = UpdateBody.maker(dataSize: worker.plan.dataSize)
+        webPush = worker.plan.webPush != nil
     }
 
     func setupFinished(now: UInt64) {
@@ -77,7 +80,7 @@ final class NotifyDriver: ScenarioDriver {
         let target = targets[cursor % targets.count]
         guard let path = worker.devices[target.device].endpointPaths[target.channel] else { return false }
         let version = Int64(sentAt.count + 1)
-        guard worker.updates.put(path: path, body: body(version), tag: Int(version), now: now) else { return false }
+        guard worker.updates.send(path: path, version: version, tag: Int(version), now: now) else { return false }
         cursor += 1
         sentAt.append(now)
         state.append([])
@@ -85,19 +88,33 @@ final class NotifyDriver: ScenarioDriver {
         return true
     }
 
-    func putAnswered(_ put: UpdateSender.Put, status: Int?, now: UInt64) {
+    func updateAnswered(_ request: UpdateSender.Request, _ answer: UpdateSender.Answer?, now: UInt64) {
         answered += 1
-        let index = put.tag - 1
-        guard index >= 0 && index < state.count else { return }
-        switch status {
-        case 200:
-            state[index].insert(.delivered)
-            if !state[index].contains(.received) { deliveredUnreceived += 1 }
-        case 202:
+        let index = request.tag - 1
+        guard index >= 0 && index < state.count, let answer else { return }
+        switch answer.status {
+        case 200 where !webPush:
+            markDelivered(index)
+        case 202 where !webPush:
             worker.report.count(error: "put: HTTP 202 (stored, device not connected)")
+        case 201 where webPush:
+            guard let id = answer.location.flatMap(MessageMatcher.messageID(location:)) else {
+                worker.report.count(error: "post: 201 without a message id in Location")
+                return
+            }
+            if let arrival = messages.accepted(id, index: index) {
+                settle(index, arrivedAt: arrival)
+            } else {
+                markDelivered(index)
+            }
         default:
             break
         }
+    }
+
+    private func markDelivered(_ index: Int) {
+        state[index].insert(.delivered)
+        if !state[index].contains(.received) { deliveredUnreceived += 1 }
     }
 
     func received(_ updates: [UpdateRef], on device: Device, now: UInt64) {
@@ -107,34 +124,38 @@ final class NotifyDriver: ScenarioDriver {
                 worker.report.count(error: "notification: unknown version")
                 continue
             }
-            guard !state[index].contains(.received) else {
-                worker.report.count(error: "notification: duplicate")
-                continue
-            }
-            state[index].insert(.received)
-            if state[index].contains(.delivered) { deliveredUnreceived -= 1 }
-            worker.report.latency.record(nanoseconds: now - sentAt[index])
-            worker.report.marks.lastDelivery = now
+            settle(index, arrivedAt: now)
         }
+    }
+
+    func received(webPush update: WebPushUpdate, on device: Device, now: UInt64) {
+        switch messages.arrived(update.messageID, at: now) {
+        case .matched(let index): settle(index, arrivedAt: now)
+        case .early: break  // timed when its 201 is read
+        case .duplicate: worker.report.count(error: "notification: duplicate")
+        }
+    }
+
+    /// Request `index`'s notification arrived: time it from the request.
+    private func settle(_ index: Int, arrivedAt arrival: UInt64) {
+        guard !state[index].contains(.received) else {
+            worker.report.count(error: "notification: duplicate")
+            return
+        }
+        state[index].insert(.received)
+        if state[index].contains(.delivered) { deliveredUnreceived -= 1 }
+        worker.report.latency.record(nanoseconds: arrival - sentAt[index])
+        worker.report.marks.lastDelivery = max(worker.report.marks.lastDelivery, arrival)
     }
 
     private func end(now: UInt64) {
         if deliveredUnreceived > 0 {
-            worker.report.count(error: "notification: never arrived (PUT answered 200)", deliveredUnreceived)
+            let answer = webPush ? "POST answered 201" : "PUT answered 200"
+            worker.report.count(error: "notification: never arrived (\(answer))", deliveredUnreceived)
         }
+        if messages.unclaimed > 0 { worker.report.count(error: "notification: unknown message id", messages.unclaimed) }
         let unanswered = sentAt.count - answered
-        if unanswered > 0 { worker.report.count(error: "put: no answer", unanswered) }
+        if unanswered > 0 { worker.report.count(error: "\(worker.updates.requestName): no answer", unanswered) }
         worker.finish(now: now)
-    }
-}
-
-/// The form body of an update: `version=N`, plus `data` of the planned size.
-enum UpdateBody {
-    static func maker(dataSize: Int) -> (Int64) -> String {
-        guard dataSize > 0 else { return { "version=\($0)" } }
-        // Letters and digits need no form encoding, so the data is exactly dataSize bytes.
-        let alphabet = Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
-        let data = String((0 ..< dataSize).map { alphabet[$0 % alphabet.count] })
-        return { "version=\($0)&data=\(data)" }
     }
 }

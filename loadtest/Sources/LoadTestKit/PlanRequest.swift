@@ -14,6 +14,19 @@ public struct PlanRequest: Equatable, Sendable {
     /// Descriptors a worker keeps for itself: epoll, control, standard streams, HTTP connections.
     static let reservedFiles = 64
 
+    // Defaults of the options, named so the command line's help shows the same values.
+    public static let defaultClients = 1000
+    public static let defaultConnectRate = 5000
+    public static let defaultHTTPConnections = 64
+    public static let defaultMaxPending = 1000
+    public static let defaultSetupTimeout = 30
+    public static let defaultDrainTimeout = 10
+    public static let minPayloadBytes = Aes128gcmBody.minimumSize
+    public static let maxPayloadBytes = Aes128gcmBody.maximumSize
+    /// WebPush TTLs: notify's devices are connected; stored's messages must outlive the run.
+    public static let notifyTTL = 60
+    public static let storedTTL = 86_400
+
     public var scenario: Scenario
     public var url: String
     public var clients: Int?
@@ -31,6 +44,9 @@ public struct PlanRequest: Equatable, Sendable {
     public var drainTimeout: Double?
     public var timeout: Double?
     public var allowRemote = false
+    public var webPush = false
+    public var payloadBytes: Int?
+    public var vapidPerPush = false
 
     public init(scenario: Scenario, url: String = "ws://127.0.0.1:8080/") {
         self.scenario = scenario
@@ -41,14 +57,14 @@ public struct PlanRequest: Equatable, Sendable {
         let target = try LoadTarget(parsing: url)
         try target.checkAllowed(allowRemote: allowRemote)
 
-        let clients = try Self.check("--clients", self.clients ?? 1000, in: 1 ... Self.maxClients)
+        let clients = try Self.check("--clients", self.clients ?? Self.defaultClients, in: 1 ... Self.maxClients)
         let needsChannels = scenario == .notify || scenario == .stored
-        let channels = try Self.check("--channels", self.channels ?? (needsChannels ? 1 : 0),
+        let channels = try Self.check("--channels", self.channels ?? Self.defaultChannels(scenario),
                                       in: (needsChannels ? 1 : 0) ... Self.maxChannels)
         let rate = try Self.check("--rate", self.rate ?? Self.defaultRate(scenario), in: 0.001 ... Self.maxRate)
         let connectRate = scenario == .connect
-            ? rate : try Self.check("--connect-rate", self.connectRate ?? 5000, in: 0.001 ... Self.maxRate)
-        let duration = try Self.check("--duration", self.duration ?? (scenario == .stored ? 30 : 10),
+            ? rate : try Self.check("--connect-rate", self.connectRate ?? Double(Self.defaultConnectRate), in: 0.001 ... Self.maxRate)
+        let duration = try Self.check("--duration", self.duration ?? Self.defaultDuration(scenario),
                                       in: 0.001 ... Self.maxDuration)
         let maxCount: Int
         switch scenario {
@@ -61,12 +77,13 @@ public struct PlanRequest: Equatable, Sendable {
             maxCount = try Self.check("--max-count", self.maxCount ?? min(max(scheduled, 1), Self.maxCount), in: 1 ... Self.maxCount)
         }
         let dataSize = try Self.check("--data-size", self.dataSize ?? 0, in: 0 ... Self.maxDataSize)
-        let maxPending = try Self.check("--max-pending", self.maxPending ?? 1000, in: 1 ... Self.maxClients)
-        let setupTimeout = try Self.check("--setup-timeout", self.setupTimeout ?? 30, in: 0.1 ... Self.maxDuration)
-        let drainTimeout = try Self.check("--drain-timeout", self.drainTimeout ?? 10, in: 0 ... Self.maxDuration)
+        let webPush = try resolveWebPush()
+        let maxPending = try Self.check("--max-pending", self.maxPending ?? Self.defaultMaxPending, in: 1 ... Self.maxClients)
+        let setupTimeout = try Self.check("--setup-timeout", self.setupTimeout ?? Double(Self.defaultSetupTimeout), in: 0.1 ... Self.maxDuration)
+        let drainTimeout = try Self.check("--drain-timeout", self.drainTimeout ?? Double(Self.defaultDrainTimeout), in: 0 ... Self.maxDuration)
 
         let procs = try resolveProcs(clients: clients, limits: limits)
-        let httpConnections = try Self.check("--http-connections", self.httpConnections ?? 64, in: 1 ... 4096)
+        let httpConnections = try Self.check("--http-connections", self.httpConnections ?? Self.defaultHTTPConnections, in: 1 ... 4096)
         if Self.perProcessClients(clients, procs) + httpConnections / procs + Self.reservedFiles > limits.openFiles {
             throw LoadTestError.invalidArgument("--procs \(procs) puts \(Self.perProcessClients(clients, procs)) connections in one process, over the open-file limit of \(limits.openFiles); use more processes")
         }
@@ -78,12 +95,18 @@ public struct PlanRequest: Equatable, Sendable {
 
         return LoadPlan(scenario: scenario, target: target, clients: clients, channels: channels,
                         connectRate: connectRate, rate: rate, duration: duration, maxCount: maxCount,
-                        dataSize: dataSize, httpConnections: httpConnections, procs: procs,
+                        dataSize: dataSize, webPush: webPush, httpConnections: httpConnections, procs: procs,
                         sourceAddresses: sourceAddresses, maxPending: maxPending, setupTimeout: setupTimeout,
                         drainTimeout: drainTimeout, timeout: timeout, allowRemote: allowRemote)
     }
 
-    static func defaultRate(_ scenario: Scenario) -> Double {
+    static func defaultChannels(_ scenario: Scenario) -> Int {
+        scenario == .notify || scenario == .stored ? 1 : 0
+    }
+
+    static func defaultDuration(_ scenario: Scenario) -> Double { scenario == .stored ? 30 : 10 }
+
+    public static func defaultRate(_ scenario: Scenario) -> Double {
         switch scenario {
         case .connect: return 5000
         case .notify: return 1000
@@ -92,12 +115,30 @@ public struct PlanRequest: Equatable, Sendable {
         }
     }
 
+    /// The WebPush part, if asked for; its options mean nothing to SimplePush, and the reverse.
+    private func resolveWebPush() throws -> WebPushPlan? {
+        guard webPush else {
+            if payloadBytes != nil { throw LoadTestError.invalidArgument("--payload-bytes needs --webpush (SimplePush sends --data-size)") }
+            if vapidPerPush { throw LoadTestError.invalidArgument("--vapid-per-push needs --webpush") }
+            return nil
+        }
+        guard scenario == .notify || scenario == .stored else {
+            throw LoadTestError.invalidArgument("--webpush applies to notify and stored")
+        }
+        if dataSize != nil { throw LoadTestError.invalidArgument("--data-size is SimplePush's; with --webpush use --payload-bytes") }
+        let bytes = payloadBytes ?? 0
+        guard bytes == 0 || (Self.minPayloadBytes ... Self.maxPayloadBytes).contains(bytes) else {
+            throw LoadTestError.invalidArgument("--payload-bytes must be 0 (no body) or between \(Self.minPayloadBytes) and \(Self.maxPayloadBytes) (an aes128gcm body is an \(Aes128gcmBody.headerLength)-byte header and a record of at least 17 bytes), got \(bytes)")
+        }
+        return WebPushPlan(payloadBytes: bytes, ttl: scenario == .notify ? Self.notifyTTL : Self.storedTTL, vapidPerPush: vapidPerPush)
+    }
+
     /// Enough processes that none goes over the open-file limit, unless the user chose.
     private func resolveProcs(clients: Int, limits: SystemLimits) throws -> Int {
         if let procs, procs != 0 {
             return try Self.check("--procs", procs, in: 1 ... Self.maxProcs)
         }
-        let perProcess = limits.openFiles - Self.reservedFiles - (httpConnections ?? 64)
+        let perProcess = limits.openFiles - Self.reservedFiles - (httpConnections ?? Self.defaultHTTPConnections)
         guard perProcess > 0 else { throw LoadTestError.invalidArgument("the open-file limit (\(limits.openFiles)) is too low") }
         let needed = (clients + perProcess - 1) / perProcess
         guard needed <= Self.maxProcs else { throw LoadTestError.invalidArgument("--clients \(clients) needs more than \(Self.maxProcs) processes") }

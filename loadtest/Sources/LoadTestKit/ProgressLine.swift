@@ -40,7 +40,7 @@ public enum ProgressLine {
         let unit: String
         if settingUp {
             if plan.scenario == .stored && counters.putsSent > 0 {
-                measure = { $0.putsStored + $0.putsDelivered }
+                measure = { $0.putsStored + $0.putsDelivered + $0.putsAccepted }
                 unit = "stored/s"
             } else {
                 measure = { $0.ready + $0.failed }

@@ -10,11 +10,23 @@ public struct UpdateRef: Equatable, Sendable {
     }
 }
 
+/// One WebPush notification: the version is the server's message id, a string.
+public struct WebPushUpdate: Equatable, Sendable {
+    public var channelID: String
+    public var messageID: String
+
+    public init(channelID: String, messageID: String) {
+        self.channelID = channelID
+        self.messageID = messageID
+    }
+}
+
 /// What the server can say to a device, reduced to what the load tester acts on.
 public enum ServerMessage: Equatable, Sendable {
     case hello(status: Int, uaid: String)
     case register(status: Int, channelID: String, pushEndpoint: String?)
     case notification([UpdateRef])
+    case webPushNotification(WebPushUpdate)
     /// The `{}` reply to a ping.
     case pong
     /// Anything else, including error replies; `status` is nil when absent.
@@ -36,11 +48,18 @@ public enum ServerMessage: Equatable, Sendable {
             self = .register(status: status ?? 0, channelID: value[caseInsensitive: "channelID"]?.stringValue ?? "",
                              pushEndpoint: value[caseInsensitive: "pushEndpoint"]?.stringValue)
         case "notification":
-            let updates = (value[caseInsensitive: "updates"]?.arrayValue ?? []).compactMap { item -> UpdateRef? in
-                guard let channel = item[caseInsensitive: "channelID"]?.stringValue, let version = item[caseInsensitive: "version"]?.integerValue else { return nil }
-                return UpdateRef(channelID: channel, version: version)
+            // SimplePush's `updates` list is looked for first, so that mode pays for nothing new.
+            if let list = value[caseInsensitive: "updates"]?.arrayValue {
+                self = .notification(list.compactMap { item -> UpdateRef? in
+                    guard let channel = item[caseInsensitive: "channelID"]?.stringValue, let version = item[caseInsensitive: "version"]?.integerValue else { return nil }
+                    return UpdateRef(channelID: channel, version: version)
+                })
+            } else if let channel = value[caseInsensitive: "channelID"]?.stringValue,
+                      let messageID = value[caseInsensitive: "version"]?.stringValue, !messageID.isEmpty {
+                self = .webPushNotification(WebPushUpdate(channelID: channel, messageID: messageID))
+            } else {
+                self = .notification([])
             }
-            self = .notification(updates)
         default:
             self = .other(messageType: type, status: status)
         }
@@ -56,6 +75,12 @@ public enum ClientMessage {
         return Array(text.utf8)
     }
 
+    /// WebPush's hello: the server keeps the channels, so a resume names only the UAID.
+    public static func webPushHello(uaid: String) -> [UInt8] {
+        let resume = uaid.isEmpty ? "" : #","uaid":""# + uaid + "\""
+        return Array((#"{"messageType":"hello","use_webpush":true,"broadcasts":{}"# + resume + "}").utf8)
+    }
+
     public static func register(channelID: String) -> [UInt8] {
         Array((#"{"messageType":"register","channelID":""# + channelID + #""}"#).utf8)
     }
@@ -65,5 +90,12 @@ public enum ClientMessage {
         text += updates.map { #"{"channelID":""# + $0.channelID + #"","version":\#($0.version)}"# }.joined(separator: ",")
         text += "]}"
         return Array(text.utf8)
+    }
+
+    /// Acknowledges one WebPush notification as delivered (code 100). The id is the server's, so
+    /// it is quoted as JSON rather than trusted to need no escaping.
+    public static func webPushAck(_ update: WebPushUpdate) -> [UInt8] {
+        Array((#"{"messageType":"ack","updates":[{"channelID":""# + update.channelID + #"","version":"#
+            + JSONValue.quoted(update.messageID) + #","code":100}]}"#).utf8)
     }
 }

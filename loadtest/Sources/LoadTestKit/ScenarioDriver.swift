@@ -14,8 +14,10 @@ protocol ScenarioDriver: AnyObject {
     func deviceLost(_ device: Device, whileConnecting: Bool, now: UInt64)
     /// Updates arrived in a notification (already acknowledged).
     func received(_ updates: [UpdateRef], on device: Device, now: UInt64)
-    /// A PUT was answered (`status`) or its connection failed (nil).
-    func putAnswered(_ put: UpdateSender.Put, status: Int?, now: UInt64)
+    /// A WebPush notification arrived (already acknowledged).
+    func received(webPush update: WebPushUpdate, on device: Device, now: UInt64)
+    /// An update request was answered, or its connection failed (nil).
+    func updateAnswered(_ request: UpdateSender.Request, _ answer: UpdateSender.Answer?, now: UInt64)
     /// True while the driver has paced work due soon, so the loop should not sleep long.
     var wantsPromptTicks: Bool { get }
 }
@@ -24,5 +26,6 @@ extension ScenarioDriver {
     func deviceResumed(_ device: Device, now: UInt64) {}
     func deviceLost(_ device: Device, whileConnecting: Bool, now: UInt64) {}
     func received(_ updates: [UpdateRef], on device: Device, now: UInt64) {}
-    func putAnswered(_ put: UpdateSender.Put, status: Int?, now: UInt64) {}
+    func received(webPush update: WebPushUpdate, on device: Device, now: UInt64) {}
+    func updateAnswered(_ request: UpdateSender.Request, _ answer: UpdateSender.Answer?, now: UInt64) {}
 }

@@ -1,5 +1,6 @@
-/// `stored`: register, go offline, have every channel PUT once while offline (the server must
-/// store each update), then reconnect everyone and time how fast the stored updates drain.
+/// `stored`: register, go offline, send every channel one update while offline (the server must
+/// store each: SimplePush answers 202, WebPush 201), then reconnect everyone and time how fast the
+/// stored updates drain.
 final class StoredDriver: ScenarioDriver {
     private enum State {
         case settingUp
@@ -21,13 +22,13 @@ final class StoredDriver: ScenarioDriver {
     private var reconnectsSettled = 0
     private var devicesDone = 0
     private var drainUntil: UInt64 = .max
-    private let body: (Int64) -> String
+    private let webPush: Bool
     /// A fresh channel's first version; any version moves it forward.
     private static let version: Int64 = 1
 
     init(worker: LoadWorker) {
         self.worker = worker
-        body = UpdateBody.maker(dataSize: worker.plan.dataSize)
+        webPush = worker.plan.webPush != nil
     }
 
     func setupFinished(now: UInt64) {
@@ -66,7 +67,7 @@ final class StoredDriver: ScenarioDriver {
         while worker.report.counters.putsSent < due {
             let target = targets[worker.report.counters.putsSent]
             guard let path = worker.devices[target.device].endpointPaths[target.channel],
-                  worker.updates.put(path: path, body: body(Self.version), tag: worker.report.counters.putsSent, now: now) else { break }
+                  worker.updates.send(path: path, version: Self.version, tag: worker.report.counters.putsSent, now: now) else { break }
             worker.report.counters.putsSent += 1
             lastPutAt = now
         }
@@ -79,15 +80,15 @@ final class StoredDriver: ScenarioDriver {
         }
     }
 
-    func putAnswered(_ put: UpdateSender.Put, status: Int?, now: UInt64) {
+    func updateAnswered(_ request: UpdateSender.Request, _ answer: UpdateSender.Answer?, now: UInt64) {
         putsAnswered += 1
-        guard put.tag >= 0 && put.tag < targets.count else { return }
-        let target = targets[put.tag]
+        guard request.tag >= 0 && request.tag < targets.count else { return }
+        let target = targets[request.tag]
         let device = worker.devices[target.device]
-        switch status {
-        case 202:
+        switch answer?.status {
+        case 202 where !webPush, 201 where webPush:
             device.awaitedChannels.insert(device.channelIDs[target.channel].lowercased())
-        case 200:
+        case 200 where !webPush:
             worker.report.count(error: "put: HTTP 200 (delivered to a device that had disconnected)")
         default:
             break
@@ -118,13 +119,22 @@ final class StoredDriver: ScenarioDriver {
     }
 
     func received(_ updates: [UpdateRef], on device: Device, now: UInt64) {
+        drained(updates.lazy.map(\.channelID), on: device, now: now)
+    }
+
+    func received(webPush update: WebPushUpdate, on device: Device, now: UInt64) {
+        drained(CollectionOfOne(update.channelID), on: device, now: now)
+    }
+
+    /// One notification's channels arrived on a resumed device.
+    private func drained(_ channelIDs: some Sequence<String>, on device: Device, now: UInt64) {
         guard case .draining = state else {
             worker.report.count(error: "notification: while offline phase")
             return
         }
         var drainedHere = false
-        for update in updates {
-            if device.awaitedChannels.remove(update.channelID.lowercased()) != nil {
+        for channelID in channelIDs {
+            if device.awaitedChannels.remove(channelID.lowercased()) != nil {
                 worker.report.counters.drained += 1
                 worker.report.marks.lastDelivery = now
                 drainedHere = true

@@ -12,18 +12,28 @@ public enum SummaryTable {
             ("set-up time", "\(seconds(summary.setupSeconds)) (\(rate(summary.connectsPerSecond)) connections/s)"),
             ("set-up latency", latency(summary.setupLatency)),
         ]
+        let webPush = summary.plan.webPush != nil
+        let requests = webPush ? "POSTs" : "PUTs"
+        if let plan = summary.plan.webPush {
+            let body = plan.payloadBytes == 0 ? "no body" : "\(plan.payloadBytes)-byte aes128gcm bodies"
+            rows.append(("webpush", "\(body), TTL \(plan.ttl), VAPID \(plan.vapidPerPush ? "token signed per push" : "one token per process")"))
+        }
         switch summary.scenario {
         case .connect:
             rows.append(("held idle", seconds(summary.runSeconds)))
         case .notify:
-            rows.append(("PUTs", "\(summary.counters.putsSent) sent (\(rate(summary.putsPerSecond))/s of \(rate(summary.plan.rate))/s planned), \(summary.counters.putsDelivered) delivered live, \(summary.counters.putsStored) stored"))
+            let answers = webPush ? "\(summary.counters.putsAccepted) answered 201"
+                : "\(summary.counters.putsDelivered) delivered live, \(summary.counters.putsStored) stored"
+            rows.append((requests, "\(summary.counters.putsSent) sent (\(rate(summary.putsPerSecond))/s of \(rate(summary.plan.rate))/s planned), \(answers)"))
             rows.append(("notifications", "\(summary.counters.notifications) received, \(summary.counters.acked) acked, \(rate(summary.throughputPerSecond))/s"))
-            rows.append(("PUT → notification", latency(summary.latency)))
+            rows.append((webPush ? "POST → notification" : "PUT → notification", latency(summary.latency)))
         case .churn:
             rows.append(("reconnects", "\(summary.counters.reconnects) in \(seconds(summary.runSeconds)), \(rate(summary.throughputPerSecond))/s"))
             rows.append(("reconnect → hello", latency(summary.latency)))
         case .stored:
-            rows.append(("stored", "\(summary.counters.putsStored) of \(summary.counters.putsSent) PUTs answered 202"))
+            let stored = webPush ? "\(summary.counters.putsAccepted) of \(summary.counters.putsSent) POSTs answered 201"
+                : "\(summary.counters.putsStored) of \(summary.counters.putsSent) PUTs answered 202"
+            rows.append(("stored", stored))
             rows.append(("drained", "\(summary.counters.drained) updates, \(rate(summary.throughputPerSecond))/s"))
             rows.append(("reconnect → all stored", latency(summary.latency)))
         }

@@ -4,20 +4,26 @@ import Glibc
 import CEpoll
 import WebSocket
 
-/// The app-server side: PUTs `version=N&data=…` over a small pool of keep-alive HTTP/1.1
-/// connections, one request at a time on each.
+/// The app-server side: sends updates (SimplePush PUTs or WebPush POSTs, as `requests` makes
+/// them) over a small pool of keep-alive HTTP/1.1 connections, one request at a time on each.
 final class UpdateSender {
-    struct Put {
+    struct Request {
         /// The driver's own number for the request (e.g. the version, or a target index).
         var tag: Int
         var sentAt: UInt64
+    }
+
+    struct Answer {
+        var status: Int
+        /// Only on 201 Created: what was created (a WebPush message).
+        var location: String?
     }
 
     private final class Connection {
         let index: Int
         var fd: Int32 = -1
         var connecting = false
-        var current: Put?
+        var current: Request?
         var outbox: [UInt8] = []
         var inbox: [UInt8] = []
         var isIdle = false
@@ -26,10 +32,12 @@ final class UpdateSender {
 
     /// Host and port of the update endpoint (learned from the first pushEndpoint).
     var destination: LoadTarget?
-    var onAnswer: (Put, Int?, UInt64) -> Void = { _, _, _ in }
+    /// A request was answered, or its connection failed (nil).
+    var onAnswer: (Request, Answer?, UInt64) -> Void = { _, _, _ in }
     /// Errors by kind, drained by the worker into its report.
     var onError: (String) -> Void = { _ in }
 
+    private let requests: UpdateRequests
     private let maxConnections: Int
     private let epoll: Int32
     private let tokenBit: UInt64
@@ -38,7 +46,8 @@ final class UpdateSender {
     /// The worker's read buffer, shared: only one socket is read at a time.
     private let scratch: UnsafeMutableRawBufferPointer
 
-    init(maxConnections: Int, epoll: Int32, tokenBit: UInt64, scratch: UnsafeMutableRawBufferPointer) {
+    init(requests: UpdateRequests, maxConnections: Int, epoll: Int32, tokenBit: UInt64, scratch: UnsafeMutableRawBufferPointer) {
+        self.requests = requests
         self.maxConnections = maxConnections
         self.scratch = scratch
         self.epoll = epoll
@@ -49,23 +58,30 @@ final class UpdateSender {
     var busyCount: Int { connections.count - idle.count }
     var hasCapacity: Bool { !idle.isEmpty || connections.count < maxConnections }
 
-    /// Sends one PUT; false when every connection is busy (try again on a later turn).
-    func put(path: String, body: String, tag: Int, now: UInt64) -> Bool {
-        guard let destination else { return false }
+    /// What the requests are called in error kinds ("put", "post").
+    var requestName: String { requests.name }
+
+    /// Sends one update; false when every connection is busy (try again on a later turn), or
+    /// when the request could not be made (counted as an error).
+    func send(path: String, version: Int64, tag: Int, now: UInt64) -> Bool {
+        guard let destination, hasCapacity else { return false }
+        let request: [UInt8]
+        do {
+            request = try requests.request(path: path, version: version, to: destination)
+        } catch {
+            onError("\(requests.name): cannot make the request (\(error))")
+            return false
+        }
         let connection: Connection
         if let free = idle.popLast() {
             connection = connections[free]
             connection.isIdle = false
-        } else if connections.count < maxConnections {
+        } else {
             connection = Connection(index: connections.count)
             connections.append(connection)
-        } else {
-            return false
         }
-        connection.current = Put(tag: tag, sentAt: now)
-        let request = "PUT \(path) HTTP/1.1\r\nHost: \(destination.hostHeader)\r\n"
-            + "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: \(body.utf8.count)\r\n\r\n" + body
-        connection.outbox = Array(request.utf8)
+        connection.current = Request(tag: tag, sentAt: now)
+        connection.outbox = request
         if connection.fd < 0 {
             open(connection, to: destination)
         } else {
@@ -74,7 +90,7 @@ final class UpdateSender {
         return true
     }
 
-    /// Opens the whole pool ahead of the measured phase, so the first PUTs do not pay for TCP
+    /// Opens the whole pool ahead of the measured phase, so the first requests do not pay for TCP
     /// and server-side connection set-up.
     func preconnect() {
         guard let destination else { return }
@@ -98,7 +114,7 @@ final class UpdateSender {
     private func open(_ connection: Connection, to destination: LoadTarget) {
         switch ClientSocket.connect(to: destination.host, port: destination.port, from: nil) {
         case .failure(let failure):
-            abandon(connection, "put: \(failure.kind)", now: MonotonicClock.now())
+            abandon(connection, "\(requests.name): \(failure.kind)", now: MonotonicClock.now())
         case .success(.connected(let fd)):
             connection.fd = fd
             connection.connecting = false
@@ -117,7 +133,7 @@ final class UpdateSender {
         if connection.connecting {
             let code = ClientSocket.pendingError(connection.fd)
             if code != 0 {
-                abandon(connection, "put: connect: \(ErrnoName.of(code))", now: now)
+                abandon(connection, "\(requests.name): connect: \(ErrnoName.of(code))", now: now)
                 return
             }
             guard events & UInt32(CEPOLL_OUT) != 0 else { return }
@@ -138,7 +154,7 @@ final class UpdateSender {
         }
         let written = connection.outbox.withUnsafeBytes { ClientSocket.write(connection.fd, $0) }
         if written < 0 {
-            abandon(connection, "put: write: \(ErrnoName.of(Int32(-written)))", now: now)
+            abandon(connection, "\(requests.name): write: \(ErrnoName.of(Int32(-written)))", now: now)
             return
         }
         connection.outbox.removeFirst(written)
@@ -157,10 +173,10 @@ final class UpdateSender {
             case .wouldBlock:
                 return
             case .closed:
-                abandon(connection, connection.current == nil ? nil : "put: connection closed by server", now: now)
+                abandon(connection, connection.current == nil ? nil : "\(requests.name): connection closed by server", now: now)
                 return
             case .failed(let code):
-                abandon(connection, "put: read: \(ErrnoName.of(code))", now: now)
+                abandon(connection, "\(requests.name): read: \(ErrnoName.of(code))", now: now)
                 return
             }
         }
@@ -172,31 +188,31 @@ final class UpdateSender {
         case .needMore:
             return
         case .invalid(let reason):
-            abandon(connection, "put: bad response (\(reason))", now: now)
-        case .response(let status, let consumed, let keepAlive):
+            abandon(connection, "\(requests.name): bad response (\(reason))", now: now)
+        case .response(let status, let consumed, let keepAlive, let location):
             connection.inbox.removeFirst(consumed)
-            guard let put = connection.current else {
-                abandon(connection, "put: response without a request", now: now)
+            guard let request = connection.current else {
+                abandon(connection, "\(requests.name): response without a request", now: now)
                 return
             }
             connection.current = nil
             if !keepAlive { closeSocket(connection) }
             makeIdle(connection)
-            if status != 200 && status != 202 { onError("put: HTTP \(status)") }
-            onAnswer(put, status, now)
+            if !requests.accepts(status) { onError("\(requests.name): HTTP \(status)") }
+            onAnswer(request, Answer(status: status, location: location), now)
         }
     }
 
     /// Drops a broken connection; its request, if any, is answered with nil.
     private func abandon(_ connection: Connection, _ error: String?, now: UInt64) {
         closeSocket(connection)
-        let put = connection.current
+        let request = connection.current
         connection.current = nil
         connection.inbox = []
         connection.outbox = []
         makeIdle(connection)
         if let error { onError(error) }
-        if let put { onAnswer(put, nil, now) }
+        if let request { onAnswer(request, nil, now) }
     }
 
     private func closeSocket(_ connection: Connection) {
@@ -208,71 +224,13 @@ final class UpdateSender {
     /// Gives up on requests unanswered for longer than `timeout`.
     func sweep(now: UInt64, timeout: UInt64) {
         for connection in connections {
-            if let put = connection.current, now - put.sentAt > timeout {
-                abandon(connection, "put: timeout", now: now)
+            if let request = connection.current, now - request.sentAt > timeout {
+                abandon(connection, "\(requests.name): timeout", now: now)
             }
         }
     }
 
     func closeAll() {
         for connection in connections { closeSocket(connection) }
-    }
-}
-
-/// Reads one HTTP/1.1 response (head and body) from the front of a buffer.
-enum HTTPResponseReader {
-    enum Result: Equatable {
-        case needMore
-        case invalid(String)
-        case response(status: Int, consumed: Int, keepAlive: Bool)
-    }
-
-    static func read(_ bytes: UnsafeRawBufferPointer) -> Result {
-        switch ResponseHeadParser.parse(bytes) {
-        case .needMore:
-            return .needMore
-        case .invalid(let reason):
-            return .invalid(reason)
-        case .head(let head, let headLength):
-            let keepAlive = !(head.header("Connection")?.lowercased().contains("close") ?? false)
-            if head.header("Transfer-Encoding")?.lowercased().contains("chunked") == true {
-                guard let end = chunkedBodyEnd(bytes, from: headLength) else { return .needMore }
-                return .response(status: head.status, consumed: end, keepAlive: keepAlive)
-            }
-            let length = Int(head.header("Content-Length") ?? "0") ?? -1
-            guard length >= 0 else { return .invalid("bad Content-Length") }
-            guard bytes.count - headLength >= length else { return .needMore }
-            return .response(status: head.status, consumed: headLength + length, keepAlive: keepAlive)
-        }
-    }
-
-    /// Where a chunked body ends (after the last chunk and its empty trailer), if it is all here.
-    static func chunkedBodyEnd(_ bytes: UnsafeRawBufferPointer, from start: Int) -> Int? {
-        var index = start
-        while true {
-            guard let lineEnd = findCRLF(bytes, from: index) else { return nil }
-            let sizeText = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[index ..< lineEnd]), as: UTF8.self)
-            guard let size = Int(sizeText.split(separator: ";").first.map(String.init) ?? "", radix: 16), size >= 0 else { return nil }
-            index = lineEnd + 2
-            if size == 0 {
-                // Trailer fields end with an empty line.
-                while let end = findCRLF(bytes, from: index) {
-                    if end == index { return end + 2 }
-                    index = end + 2
-                }
-                return nil
-            }
-            guard bytes.count - index >= size + 2 else { return nil }
-            index += size + 2
-        }
-    }
-
-    private static func findCRLF(_ bytes: UnsafeRawBufferPointer, from start: Int) -> Int? {
-        var index = start
-        while index + 1 < bytes.count {
-            if bytes[index] == 0x0D && bytes[index + 1] == 0x0A { return index }
-            index += 1
-        }
-        return nil
     }
 }

@@ -31,11 +31,14 @@ public struct LoadCounters: Codable, Equatable, Sendable {
     public var channelsRegistered = 0
     /// Reconnections with the device's UAID that got their hello through.
     public var reconnects = 0
-    /// PUTs that were due by the schedule; more than `putsSent` means the tool fell behind.
+    /// Update requests (SimplePush PUTs, WebPush POSTs) that were due by the schedule; more than
+    /// `putsSent` means the tool fell behind.
     public var putsScheduled = 0
     public var putsSent = 0
     public var putsDelivered = 0
     public var putsStored = 0
+    /// WebPush pushes answered 201 (the answer does not say whether delivered or stored).
+    public var putsAccepted = 0
     /// Updates received in notifications.
     public var notifications = 0
     /// Updates acknowledged back to the server.
@@ -57,6 +60,7 @@ public struct LoadCounters: Codable, Equatable, Sendable {
         putsSent += other.putsSent
         putsDelivered += other.putsDelivered
         putsStored += other.putsStored
+        putsAccepted += other.putsAccepted
         notifications += other.notifications
         acked += other.acked
         drained += other.drained

@@ -4,31 +4,31 @@ import LoadTestKit
 
 /// Options every scenario takes.
 struct CommonOptions: ParsableArguments {
-    @Option(help: "WebSocket URL of the server (an IPv4 address or localhost).")
+    @Option(help: "WebSocket URL of the server, an IPv4 address or localhost")
     var url = "ws://127.0.0.1:8080/"
-    @Option(help: "Devices to connect (at most 200000).")
+    @Option(help: "Devices to connect, at most \(PlanRequest.maxClients) (default: \(PlanRequest.defaultClients)).")
     var clients: Int?
-    @Option(help: "Channels each device registers.")
+    @Option(help: "Channels each device registers (default: 1 for notify and stored, 0 otherwise).")
     var channels: Int?
-    @Option(help: "Seconds the measured phase lasts (hold, send, churn; for stored the longest drain).")
+    @Option(help: "Seconds the measured phase lasts: hold, send, churn; for stored the longest drain (default: 30 for stored, 10 otherwise).")
     var duration: Double?
-    @Option(help: "Worker processes; 0 or absent: as many as the open-file limit requires.")
+    @Option(help: "Worker processes; 0: as many as the open-file limit requires (default: 0).")
     var procs: Int?
-    @Option(help: "Source addresses 127.0.0.2… to spread connections over; absent: enough for the port range.")
+    @Option(help: "Source addresses 127.0.0.2… to spread connections over (default: one per 5000 connections, more when the port range is narrow).")
     var sourceAddresses: Int?
-    @Option(help: "Connections in set-up at one time, per process.")
+    @Option(help: "Connections in set-up at one time, per process (default: \(PlanRequest.defaultMaxPending)).")
     var maxPending: Int?
-    @Option(help: "Seconds a connection may take to connect, upgrade, hello and register.")
+    @Option(help: "Seconds a connection may take to connect, upgrade, hello and register (default: \(PlanRequest.defaultSetupTimeout)).")
     var setupTimeout: Double?
-    @Option(help: "Hard limit on the whole run in seconds (default: from the plan).")
+    @Option(help: "Hard limit on the whole run in seconds (default: the plan's expected length plus a margin).")
     var timeout: Double?
-    @Flag(help: "Allow a target outside 127.0.0.0/8 (only a server you operate).")
+    @Flag(help: "Allow a target outside 127.0.0.0/8, only a server you operate (default: loopback only).")
     var allowRemote = false
-    @Option(name: .customLong("server-pid"), help: "Server process to read VmRSS from before and after connecting (repeatable).")
+    @Option(name: .customLong("server-pid"), help: "Server process to read VmRSS from before and after connecting, repeatable (default: none).")
     var serverPIDs: [Int32] = []
-    @Option(help: "Write the summary as JSON to this file.")
+    @Option(help: "Write the summary as JSON to this file (default: table only).")
     var json: String?
-    @Flag(help: "No live progress line.")
+    @Flag(help: "No live progress line (default: a progress line on stderr).")
     var quiet = false
 
     func request(_ scenario: Scenario) -> PlanRequest {

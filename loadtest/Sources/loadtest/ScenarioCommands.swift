@@ -6,7 +6,7 @@ struct Connect: ParsableCommand {
         abstract: "Open --clients connections at up to --rate per second, hello (and register --channels), hold them idle for --duration.")
 
     @OptionGroup var common: CommonOptions
-    @Option(help: "New connections per second.")
+    @Option(help: "New connections per second (default: \(defaultRate(.connect))).")
     var rate: Double?
 
     func run() throws {
@@ -16,33 +16,45 @@ struct Connect: ParsableCommand {
     }
 }
 
-/// Options of the scenarios that PUT updates as an app server would.
+/// Options of the scenarios that send updates as an app server would.
 struct UpdateOptions: ParsableArguments {
-    @Option(help: "Bytes of data sent with each update.")
+    @Option(help: "SimplePush: bytes of data sent with each update (default: 0).")
     var dataSize: Int?
-    @Option(help: "Keep-alive HTTP connections for the PUTs (over all processes).")
+    @Option(help: "Keep-alive HTTP connections for the updates, over all processes (default: \(PlanRequest.defaultHTTPConnections)).")
     var httpConnections: Int?
-    @Option(help: "Seconds to wait for outstanding notifications after the last PUT.")
+    @Option(help: "Seconds to wait for outstanding notifications after the last update (default: \(PlanRequest.defaultDrainTimeout)).")
     var drainTimeout: Double?
+    @Flag(name: .customLong("webpush"), help: "Speak WebPush: devices say use_webpush, the app server POSTs with VAPID and expects 201 (default: SimplePush).")
+    var webPush = false
+    @Option(help: "WebPush: bytes of each push's aes128gcm-shaped body, 0 for none or \(PlanRequest.minPayloadBytes)…\(PlanRequest.maxPayloadBytes) (default: 0).")
+    var payloadBytes: Int?
+    @Flag(help: "WebPush: sign a fresh VAPID token for every push, defeating the server's token cache (default: one token per worker process).")
+    var vapidPerPush = false
 
     func apply(to request: inout PlanRequest) {
         request.dataSize = dataSize
         request.httpConnections = httpConnections
         request.drainTimeout = drainTimeout
+        request.webPush = webPush
+        request.payloadBytes = payloadBytes
+        request.vapidPerPush = vapidPerPush
     }
 }
 
+/// A scenario's default rate as the help shows it.
+func defaultRate(_ scenario: Scenario) -> Int { Int(PlanRequest.defaultRate(scenario)) }
+
 struct Notify: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Connect and register devices, then PUT updates at --rate for --duration; every notification is acked and timed from its PUT.")
+        abstract: "Connect and register devices, then send updates at --rate for --duration; every notification is acked and timed from its request.")
 
     @OptionGroup var common: CommonOptions
     @OptionGroup var updates: UpdateOptions
-    @Option(help: "PUTs per second.")
+    @Option(help: "Updates (PUTs, or POSTs with --webpush) per second (default: \(defaultRate(.notify))).")
     var rate: Double?
-    @Option(help: "New connections per second while setting up.")
+    @Option(help: "New connections per second while setting up (default: \(PlanRequest.defaultConnectRate)).")
     var connectRate: Double?
-    @Option(help: "Most PUTs to send (default: rate × duration).")
+    @Option(help: "Most updates to send (default: rate × duration).")
     var maxCount: Int?
 
     func run() throws {
@@ -60,9 +72,9 @@ struct Churn: ParsableCommand {
         abstract: "Reconnect storm: devices drop and reconnect with their UAID at --rate per second for --duration.")
 
     @OptionGroup var common: CommonOptions
-    @Option(help: "Reconnects per second.")
+    @Option(help: "Reconnects per second (default: \(defaultRate(.churn))).")
     var rate: Double?
-    @Option(help: "New connections per second while setting up.")
+    @Option(help: "New connections per second while setting up (default: \(PlanRequest.defaultConnectRate)).")
     var connectRate: Double?
     @Option(help: "Most reconnects (default: rate × duration).")
     var maxCount: Int?
@@ -78,13 +90,13 @@ struct Churn: ParsableCommand {
 
 struct Stored: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "PUT to every channel while its device is offline, then reconnect the devices and time the stored updates draining.")
+        abstract: "Send every channel one update while its device is offline, then reconnect the devices and time the stored updates draining.")
 
     @OptionGroup var common: CommonOptions
     @OptionGroup var updates: UpdateOptions
-    @Option(help: "PUTs per second while the devices are offline.")
+    @Option(help: "Updates per second while the devices are offline (default: \(defaultRate(.stored))).")
     var rate: Double?
-    @Option(help: "Connections per second, for set-up and for the reconnects that drain.")
+    @Option(help: "Connections per second, for set-up and for the reconnects that drain (default: \(PlanRequest.defaultConnectRate)).")
     var connectRate: Double?
 
     func run() throws {
