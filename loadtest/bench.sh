@@ -136,6 +136,29 @@ rm -f "$WORK"/push.sqlite*
 start_servers 1 0 sqlite
 run "stored,note:SQLite store" stored-sqlite stored --url "$URL" --clients 5000 --channels 2 --rate 20000 --connect-rate 10000 --duration 30
 
+# WebPush: POST → notification, VAPID-signed (one token per load process, as app servers sign
+# and reuse theirs), aes128gcm-shaped bodies of 0, 256 and 4096 bytes; for each the highest
+# rate, then latency at half of it. Then 256 bytes with a fresh token per push, which the
+# server's VAPID cache cannot help: one ECDSA verification per push.
+for bytes in 0 256 4096; do
+    start_servers 1 0 memory
+    run "notify-max,note:WebPush $bytes B" "webpush-$bytes-max" notify --webpush --payload-bytes "$bytes" --url "$URL" --clients 1000 --channels 1 --rate 200000 --duration 5 --http-connections 128
+    WP_RATE="$(field "webpush-$bytes-max" throughputPerSecond | cut -d. -f1)"
+    WP_RATE="${WP_RATE:-200}"
+    ((WP_RATE >= 200)) || WP_RATE=200
+    start_servers 1 0 memory
+    run "notify-half,note:WebPush $bytes B" "webpush-$bytes-half" notify --webpush --payload-bytes "$bytes" --url "$URL" --clients 1000 --channels 1 --rate "$((WP_RATE / 2))" --duration 10 --http-connections 128
+done
+start_servers 1 0 memory
+run "notify-max,note:WebPush 256 B with a new VAPID token per push" webpush-novapidcache-max notify --webpush --vapid-per-push --payload-bytes 256 --url "$URL" --clients 1000 --channels 1 --rate 200000 --duration 5 --http-connections 128
+
+# WebPush stored delivery: POST while offline, reconnect, drain in batches of 10 acked messages.
+start_servers 1 0 memory
+run "stored,note:WebPush 256 B in the memory store" webpush-stored-memory stored --webpush --payload-bytes 256 --url "$URL" --clients 5000 --channels 2 --rate 20000 --connect-rate 10000 --duration 30
+rm -f "$WORK"/push.sqlite*
+start_servers 1 0 sqlite
+run "stored,note:WebPush 256 B in the SQLite store" webpush-stored-sqlite stored --webpush --payload-bytes 256 --url "$URL" --clients 5000 --channels 2 --rate 20000 --connect-rate 10000 --duration 30
+
 # Reconnect storm with UAIDs.
 start_servers 1 0 memory
 run churn churn churn --url "$URL" --clients 2000 --channels 1 --rate 5000 --duration 5 --source-addresses 4

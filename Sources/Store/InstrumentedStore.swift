@@ -40,6 +40,10 @@ public struct InstrumentedStore: Store {
         try await measure("device") { try await base.device(uaid) }
     }
 
+    public func deviceProtocol(_ uaid: UAID) async throws -> DeviceProtocol? {
+        try await measure("device") { try await base.deviceProtocol(uaid) }
+    }
+
     public func register(_ uaid: UAID, channel: ChannelID, protocol deviceProtocol: DeviceProtocol, maxChannels: Int) async throws -> RegisterResult {
         try await measure("register") {
             try await base.register(uaid, channel: channel, protocol: deviceProtocol, maxChannels: maxChannels)

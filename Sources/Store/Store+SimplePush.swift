@@ -6,7 +6,7 @@ import PushCore
 extension Store {
     /// Whether the store knows this device (it has registered a channel and not been dropped).
     public func uaidExists(_ uaid: UAID) async throws -> Bool {
-        try await device(uaid) != nil
+        try await deviceProtocol(uaid) != nil
     }
 
     public func register(_ uaid: UAID, channel: ChannelID, maxChannels: Int) async throws -> RegisterResult {
@@ -24,11 +24,13 @@ extension Store {
 
     /// Every channel of the device with an unacked version, ordered by channel id.
     public func fetchPending(_ uaid: UAID) async throws -> [Update] {
-        try await fetchMessages(uaid, limit: .max)
-            .compactMap { message in
-                message.version.map { Update(channelID: message.channel, version: $0, data: message.data) }
-            }
-            .sorted { $0.channelID < $1.channelID }
+        // A plain loop: a compactMap here crashes the Swift 6.3 optimizer in release builds.
+        var updates: [Update] = []
+        for message in try await fetchMessages(uaid, limit: .max) {
+            guard case .version(let version) = message.slot else { continue }
+            updates.append(Update(channelID: message.channel, version: version, data: message.data))
+        }
+        return updates.sorted { $0.channelID < $1.channelID }
     }
 
     /// Acknowledges a channel's update: the pending update is removed only if its version is not

@@ -45,6 +45,10 @@ public protocol Store: Sendable {
     /// The device's record; nil when it has registered no channel or was dropped.
     func device(_ uaid: UAID) async throws -> DeviceRecord?
 
+    /// The protocol of a device the store knows, nil for one it does not: what a hello needs,
+    /// without reading the channels.
+    func deviceProtocol(_ uaid: UAID) async throws -> DeviceProtocol?
+
     /// Registers a channel for a device, creating the device record (speaking `protocol`) if
     /// needed. Registering a channel that is already registered keeps its messages and returns
     /// `.registered`.

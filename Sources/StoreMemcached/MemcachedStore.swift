@@ -53,6 +53,10 @@ public final class MemcachedStore: Store {
         }
     }
 
+    public func deviceProtocol(_ uaid: UAID) async throws -> DeviceProtocol? {
+        try await device(uaid)?.deviceProtocol
+    }
+
     public func register(_ uaid: UAID, channel: ChannelID, protocol deviceProtocol: DeviceProtocol,
                          maxChannels: Int) async throws -> RegisterResult {
         // The store's own cap keeps the device item well under memcached's item size limit.

@@ -23,6 +23,10 @@ public final class MemoryStore: Store {
         }
     }
 
+    public func deviceProtocol(_ uaid: UAID) async throws -> DeviceProtocol? {
+        devices.withLock { $0[uaid]?.deviceProtocol }
+    }
+
     public func register(_ uaid: UAID, channel: ChannelID, protocol deviceProtocol: DeviceProtocol,
                          maxChannels: Int) async throws -> RegisterResult {
         devices.withLock { devices in
@@ -50,24 +54,38 @@ public final class MemoryStore: Store {
     public func save(_ message: StoredMessage, for uaid: UAID, limit: Int) async throws -> SaveResult {
         let now = StoredMessage.unixSeconds()
         return devices.withLock { devices in
-            guard var device = devices[uaid] else { return .unknownDevice }
-            guard let newest = device.channels[message.channel] else { return .unknownChannel }
-            if let version = message.version {
-                if let newest, version <= newest { return .stale }
-                device.channels[message.channel] = version
+            guard let newest = devices[uaid]?.channels[message.channel] else {
+                return devices[uaid] == nil ? .unknownDevice : .unknownChannel
             }
-            device.messages.removeAll { $0.isExpired(now: now) || ($0.channel == message.channel && $0.slotKey == message.slotKey) }
-            device.messages.append(message)
-            device.messages.sort(by: StoredMessage.queueOrder)
-            var excess = device.messages.count(where: \.countsAgainstLimit) - limit
-            // Oldest first, so the first ones counted are the oldest.
-            device.messages.removeAll { candidate in
-                guard excess > 0, candidate.countsAgainstLimit else { return false }
-                excess -= 1
-                return true
-            }
-            devices[uaid] = device
+            if let version = message.version, let newest, version <= newest { return .stale }
+            // In place (the dictionary's modify accessor): the device's arrays are not copied.
+            Self.insert(message, limit: limit, now: now, into: &devices[uaid]!)
             return .saved
+        }
+    }
+
+    /// Puts `message` in its slot, in queue order; then, for messages the limit counts, drops
+    /// expired ones and the oldest past `limit`.
+    private static func insert(_ message: StoredMessage, limit: Int, now: Int64, into device: inout Device) {
+        if let version = message.version { device.channels[message.channel] = version }
+        let slot = message.slotKey
+        if let index = device.messages.firstIndex(where: { $0.channel == message.channel && $0.slotKey == slot }) {
+            device.messages.remove(at: index)
+        }
+        // Messages mostly arrive in order, so this is nearly always an append.
+        if let later = device.messages.firstIndex(where: { StoredMessage.queueOrder(message, $0) }) {
+            device.messages.insert(message, at: later)
+        } else {
+            device.messages.append(message)
+        }
+        guard message.countsAgainstLimit else { return }
+        device.messages.removeAll { $0.isExpired(now: now) }
+        var excess = device.messages.count(where: \.countsAgainstLimit) - limit
+        // Oldest first, so the first ones counted are the oldest.
+        device.messages.removeAll { candidate in
+            guard excess > 0, candidate.countsAgainstLimit else { return false }
+            excess -= 1
+            return true
         }
     }
 

@@ -52,16 +52,15 @@ public final class SQLiteStore: Store {
 
     public func device(_ uaid: UAID) async throws -> DeviceRecord? {
         try await reading("read device") { db in
-            guard let text = try String.fetchOne(db, sql: "SELECT protocol FROM devices WHERE uaid = ?",
-                                                 arguments: [uaid.hex])
-            else { return nil }
-            guard let deviceProtocol = DeviceProtocol(rawValue: text) else {
-                throw StoreError.unavailable("stored protocol \(text) of device \(uaid.hex) is unknown")
-            }
+            guard let deviceProtocol = try Self.deviceProtocol(db, uaid) else { return nil }
             let channels = try String.fetchAll(
-                db, sql: "SELECT channel_id FROM channels WHERE uaid = ? ORDER BY channel_id", arguments: [uaid.hex])
+                db.cachedStatement(sql: "SELECT channel_id FROM channels WHERE uaid = ? ORDER BY channel_id"), arguments: [uaid.hex])
             return DeviceRecord(deviceProtocol: deviceProtocol, channels: try channels.map(Self.channel))
         }
+    }
+
+    public func deviceProtocol(_ uaid: UAID) async throws -> DeviceProtocol? {
+        try await reading("read device") { db in try Self.deviceProtocol(db, uaid) }
     }
 
     public func register(_ uaid: UAID, channel: ChannelID, protocol deviceProtocol: DeviceProtocol,
@@ -70,14 +69,13 @@ public final class SQLiteStore: Store {
             let key: StatementArguments = [uaid.hex, channel.value]
             if try Self.channelExists(db, key) { return .registered }
             // Only new channels count against the limit, and a refused device is not created.
-            let count = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM channels WHERE uaid = ?",
+            let count = try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM channels WHERE uaid = ?"),
                                          arguments: [uaid.hex]) ?? 0
             if count >= maxChannels { return .tooManyChannels }
             let now = Self.now()
-            try db.execute(sql: "INSERT OR IGNORE INTO devices (uaid, created, protocol) VALUES (?, ?, ?)",
-                           arguments: [uaid.hex, now, deviceProtocol.rawValue])
-            try db.execute(sql: "INSERT INTO channels (uaid, channel_id, updated) VALUES (?, ?, ?)",
-                           arguments: key + [now])
+            try Self.run(db, "INSERT OR IGNORE INTO devices (uaid, created, protocol) VALUES (?, ?, ?)",
+                         [uaid.hex, now, deviceProtocol.rawValue])
+            try Self.run(db, "INSERT INTO channels (uaid, channel_id, updated) VALUES (?, ?, ?)", key + [now])
             return .registered
         }
     }
@@ -85,15 +83,14 @@ public final class SQLiteStore: Store {
     public func unregister(_ uaid: UAID, channel: ChannelID) async throws {
         try await writing("unregister channel") { db in
             // Its messages go with it (ON DELETE CASCADE).
-            try db.execute(sql: "DELETE FROM channels WHERE uaid = ? AND channel_id = ?",
-                           arguments: [uaid.hex, channel.value])
+            try Self.run(db, "DELETE FROM channels WHERE uaid = ? AND channel_id = ?", [uaid.hex, channel.value])
         }
     }
 
     public func drop(_ uaid: UAID) async throws {
         try await writing("drop device") { db in
             // The channels and their messages go with it (ON DELETE CASCADE).
-            try db.execute(sql: "DELETE FROM devices WHERE uaid = ?", arguments: [uaid.hex])
+            try Self.run(db, "DELETE FROM devices WHERE uaid = ?", [uaid.hex])
         }
     }
 
@@ -101,37 +98,29 @@ public final class SQLiteStore: Store {
         let now = StoredMessage.unixSeconds()
         return try await writing("save message") { db in
             let key: StatementArguments = [uaid.hex, message.channel.value]
-            guard let row = try Row.fetchOne(
-                db, sql: "SELECT version FROM channels WHERE uaid = ? AND channel_id = ?", arguments: key)
-            else {
-                let known = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM devices WHERE uaid = ?)",
-                                              arguments: [uaid.hex]) ?? false
-                return known ? .unknownChannel : .unknownDevice
-            }
             if let version = message.version {
-                let newest: Version? = row["version"]
-                if let newest, version <= newest { return .stale }
-                try db.execute(sql: "UPDATE channels SET version = ?, updated = ? WHERE uaid = ? AND channel_id = ?",
-                               arguments: [version, Self.now()] + key)
+                // One statement on SimplePush's hot path: the channel moves forward, or nothing happens.
+                try Self.run(db, """
+                    UPDATE channels SET version = ?, updated = ?
+                    WHERE uaid = ? AND channel_id = ? AND (version IS NULL OR version < ?)
+                    """, [version, Self.now()] + key + [version])
+                if db.changesCount == 0 { return try Self.channelExists(db, key) ? .stale : Self.missing(db, uaid) }
+            } else {
+                guard try Self.channelExists(db, key) else { return try Self.missing(db, uaid) }
+                try Self.run(db, "DELETE FROM messages WHERE uaid = ? AND expiry <= ?", [uaid.hex, now])
             }
-            try db.execute(sql: "DELETE FROM messages WHERE uaid = ? AND expiry <= ?", arguments: [uaid.hex, now])
-            try db.execute(
-                sql: """
-                    INSERT OR REPLACE INTO messages
-                        (uaid, channel_id, slot, version, timestamp, expiry, urgency, data, headers)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: key + [message.slotKey, message.version, Int64(message.timestamp), message.expiry,
-                                  message.urgency.rawValue, message.data, StoredMessage.json(headers: message.headers).serialized])
+            try Self.run(db, """
+                INSERT OR REPLACE INTO messages (uaid, channel_id, slot, version, timestamp, expiry, urgency, data, headers)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, key + [message.slotKey, message.version, Int64(message.timestamp), message.expiry, message.urgency.rawValue,
+                            message.data, message.headers.isEmpty ? "{}" : StoredMessage.json(headers: message.headers).serialized])
             if message.countsAgainstLimit {
                 // Oldest first: everything past the newest `limit` goes.
-                try db.execute(
-                    sql: """
-                        DELETE FROM messages WHERE uaid = ? AND version IS NULL AND (channel_id, slot) NOT IN (
-                            SELECT channel_id, slot FROM messages WHERE uaid = ? AND version IS NULL
-                            ORDER BY timestamp DESC, channel_id DESC, slot DESC LIMIT ?)
-                        """,
-                    arguments: [uaid.hex, uaid.hex, limit])
+                try Self.run(db, """
+                    DELETE FROM messages WHERE uaid = ? AND version IS NULL AND (channel_id, slot) NOT IN (
+                        SELECT channel_id, slot FROM messages WHERE uaid = ? AND version IS NULL
+                        ORDER BY timestamp DESC, channel_id DESC, slot DESC LIMIT ?)
+                    """, [uaid.hex, uaid.hex, limit])
             }
             return .saved
         }
@@ -141,11 +130,10 @@ public final class SQLiteStore: Store {
         let now = StoredMessage.unixSeconds()
         let (messages, expired) = try await reading("fetch messages") { db in
             let rows = try Row.fetchAll(
-                db,
-                sql: """
+                db.cachedStatement(sql: """
                     SELECT channel_id, slot, version, timestamp, expiry, urgency, data, headers FROM messages
                     WHERE uaid = ? ORDER BY timestamp, channel_id, slot
-                    """,
+                    """),
                 arguments: [uaid.hex])
             var messages: [StoredMessage] = []
             var expired = false
@@ -157,7 +145,7 @@ public final class SQLiteStore: Store {
         }
         if expired {
             try await writing("purge expired messages") { db in
-                try db.execute(sql: "DELETE FROM messages WHERE uaid = ? AND expiry <= ?", arguments: [uaid.hex, now])
+                try Self.run(db, "DELETE FROM messages WHERE uaid = ? AND expiry <= ?", [uaid.hex, now])
             }
         }
         return messages
@@ -169,12 +157,12 @@ public final class SQLiteStore: Store {
             let key: StatementArguments = [uaid.hex, reference.channel.value, reference.slotKey]
             switch reference.match {
             case .timestamp(let timestamp):
-                try db.execute(sql: "DELETE FROM messages WHERE uaid = ? AND channel_id = ? AND slot = ? AND timestamp = ?",
-                               arguments: key + [Int64(timestamp)])
+                try Self.run(db, "DELETE FROM messages WHERE uaid = ? AND channel_id = ? AND slot = ? AND timestamp = ?",
+                             key + [Int64(timestamp)])
             case .versionAtMost(let version):
                 // The channel's `version` stays, so a later PUT with a lower version is still stale.
-                try db.execute(sql: "DELETE FROM messages WHERE uaid = ? AND channel_id = ? AND slot = ? AND version <= ?",
-                               arguments: key + [version])
+                try Self.run(db, "DELETE FROM messages WHERE uaid = ? AND channel_id = ? AND slot = ? AND version <= ?",
+                             key + [version])
             }
             return db.changesCount > 0
         }
@@ -218,10 +206,29 @@ public final class SQLiteStore: Store {
         }
     }
 
+    /// Runs one statement, prepared once per connection (GRDB keeps it in the connection's cache).
+    private static func run(_ db: Database, _ sql: String, _ arguments: StatementArguments) throws {
+        try db.cachedStatement(sql: sql).execute(arguments: arguments)
+    }
+
     private static func channelExists(_ db: Database, _ key: StatementArguments) throws -> Bool {
         try Bool.fetchOne(
-            db, sql: "SELECT EXISTS (SELECT 1 FROM channels WHERE uaid = ? AND channel_id = ?)",
+            db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM channels WHERE uaid = ? AND channel_id = ?)"),
             arguments: key) ?? false
+    }
+
+    private static func deviceProtocol(_ db: Database, _ uaid: UAID) throws -> DeviceProtocol? {
+        guard let text = try String.fetchOne(db.cachedStatement(sql: "SELECT protocol FROM devices WHERE uaid = ?"),
+                                             arguments: [uaid.hex]) else { return nil }
+        guard let known = DeviceProtocol(rawValue: text) else {
+            throw StoreError.unavailable("stored protocol \(text) of device \(uaid.hex) is unknown")
+        }
+        return known
+    }
+
+    /// Why a message for a channel that is not registered is refused.
+    private static func missing(_ db: Database, _ uaid: UAID) throws -> SaveResult {
+        try deviceProtocol(db, uaid) == nil ? .unknownDevice : .unknownChannel
     }
 
     private static func channel(_ text: String) throws -> ChannelID {

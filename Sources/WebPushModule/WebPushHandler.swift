@@ -131,7 +131,7 @@ final class WebPushHandler: ConnectionProtocol {
             guard let requested else { return completeHello(UAID.random(), known: false, on: connection) }
             // A UAID is kept only when the store knows it as a WebPush device; anything else
             // (unknown, dropped, a SimplePush device) starts over, and the browser re-subscribes.
-            perform(on: connection, { [store] in try await store.device(requested)?.deviceProtocol == .webPush },
+            perform(on: connection, { [store] in try await store.deviceProtocol(requested) == .webPush },
                     then: { [self] known in completeHello(known ? requested : UAID.random(), known: known, on: connection) })
         }
     }

@@ -91,7 +91,7 @@ final class NodeHarness {
     }
 }
 
-/// A store whose `device` lookup (behind `uaidExists`) waits until the test opens the gate, so a test can hold a hello in
+/// A store whose `deviceProtocol` lookup (behind `uaidExists`) waits until the test opens the gate, so a test can hold a hello in
 /// flight for as long as it needs; with `gatingFetch`, the device lookup passes and a fetch of
 /// messages waits instead, after it has read them.
 final class GatedStore: Store, @unchecked Sendable {  // `waiting` and `isOpen` are behind `lock`
@@ -134,9 +134,11 @@ final class GatedStore: Store, @unchecked Sendable {  // `waiting` and `isOpen` 
         }
     }
 
-    func device(_ uaid: UAID) async throws -> DeviceRecord? {
+    func device(_ uaid: UAID) async throws -> DeviceRecord? { try await inner.device(uaid) }
+
+    func deviceProtocol(_ uaid: UAID) async throws -> DeviceProtocol? {
         if !gatingFetch { await pass() }
-        return try await inner.device(uaid)
+        return try await inner.deviceProtocol(uaid)
     }
 
     func register(_ uaid: UAID, channel: ChannelID, protocol deviceProtocol: DeviceProtocol, maxChannels: Int) async throws -> RegisterResult {
