@@ -18,3 +18,17 @@ public struct ServiceSettings: Sendable {
         self.tokens = tokens
     }
 }
+
+/// A module's settings built around `ServiceSettings`: its fields read through as the module's own
+/// (`settings.maxChannels`).
+@dynamicMemberLookup
+public protocol ServiceSettingsHolder {
+    var service: ServiceSettings { get set }
+}
+
+extension ServiceSettingsHolder {
+    public subscript<Value>(dynamicMember field: WritableKeyPath<ServiceSettings, Value>) -> Value {
+        get { service[keyPath: field] }
+        set { service[keyPath: field] = newValue }
+    }
+}

@@ -3,14 +3,7 @@ import PushCore
 /// The protocol state of one connection. Small and inline (no heap) because one exists for every
 /// connected device.
 public struct Session: Sendable {
-    public enum Phase: UInt8, Sendable {
-        /// Connected, no hello yet.
-        case awaitingHello
-        /// A hello is being resolved against the store.
-        case helloInFlight
-        /// Hello answered: `uaid` is set and registered as this connection's.
-        case ready
-    }
+    public typealias Phase = HelloPhase
 
     // Field order packs the optional's tag, the phase and the spelling into the padding before
     // `lastPing`: 32 bytes in all.

@@ -2,8 +2,7 @@ import PushCore
 
 /// What the SimplePush module reads, on the device side and on the update endpoint. The app
 /// fills it from the configuration and replaces it on reload.
-@dynamicMemberLookup
-public struct SimplePushSettings: Sendable {
+public struct SimplePushSettings: ServiceSettingsHolder, Sendable {
     /// Channel cap, ping interval, CORS, public URL and token keys, shared with WebPush.
     public var service: ServiceSettings
     /// Largest `data` an app server may send with a version, in bytes.
@@ -11,11 +10,6 @@ public struct SimplePushSettings: Sendable {
 
     public init(publicURL: String, tokens: EndpointTokenCodec) {
         service = ServiceSettings(publicURL: publicURL, tokens: tokens)
-    }
-
-    public subscript<Value>(dynamicMember field: WritableKeyPath<ServiceSettings, Value>) -> Value {
-        get { service[keyPath: field] }
-        set { service[keyPath: field] = newValue }
     }
 
     /// A form carries `data` percent-encoded (up to three bytes per byte) plus the version and

@@ -2,8 +2,7 @@ import PushCore
 
 /// What the WebPush module reads, on the device side and on the push endpoint. The app fills it
 /// from the configuration and replaces it on reload.
-@dynamicMemberLookup
-public struct WebPushSettings: Sendable {
+public struct WebPushSettings: ServiceSettingsHolder, Sendable {
     /// Channel cap, ping interval, CORS, public URL and token keys, shared with SimplePush.
     public var service: ServiceSettings
     /// Most messages stored for one device; past it the oldest are dropped.
@@ -13,11 +12,6 @@ public struct WebPushSettings: Sendable {
 
     public init(publicURL: String, tokens: EndpointTokenCodec) {
         service = ServiceSettings(publicURL: publicURL, tokens: tokens)
-    }
-
-    public subscript<Value>(dynamicMember field: WritableKeyPath<ServiceSettings, Value>) -> Value {
-        get { service[keyPath: field] }
-        set { service[keyPath: field] = newValue }
     }
 
     /// The origin VAPID tokens must name in `aud`: scheme, host and port of the public URL.
