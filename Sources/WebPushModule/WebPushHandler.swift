@@ -174,6 +174,8 @@ final class WebPushHandler: ConnectionProtocol {
             return reference
         }
         if unacked[connection]?.isEmpty == true { unacked[connection] = nil }
+        // Nothing this device may delete: nothing changed, no store call.
+        guard !references.isEmpty else { return }
         perform(on: connection, { [store] in
             var deleted = 0
             for reference in references where try await store.delete(reference, for: uaid) { deleted += 1 }
