@@ -1,6 +1,7 @@
 # Build stage: the official Swift image, release build of the server only.
 FROM swift:6.3-bookworm AS build
-RUN apt-get update && apt-get install -y --no-install-recommends libsqlite3-dev pkg-config \
+# The same packages as the Makefile's BUILD_PACKAGES (make test checks it: scripts/check-dockerfile.sh).
+RUN apt-get update && apt-get install -y --no-install-recommends libsqlite3-dev pkg-config libmemcached-dev \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY Package.swift ./
@@ -10,9 +11,11 @@ COPY loadtest ./loadtest
 RUN swift build -c release --product simplepush --static-swift-stdlib \
     && cp .build/release/simplepush /usr/local/bin/simplepush
 
-# Run stage: a slim Debian with only the runtime libraries, as a non-root user.
+# Run stage: a slim Debian with only the runtime libraries the binary links (SQLite, libmemcached
+# and its util library; libmemcached's libhashkit links OpenSSL's libcrypto), as a non-root user.
 FROM debian:bookworm-slim
-RUN apt-get update && apt-get install -y --no-install-recommends libsqlite3-0 libstdc++6 ca-certificates \
+RUN apt-get update && apt-get install -y --no-install-recommends libsqlite3-0 libmemcached11 libmemcachedutil2 \
+        libssl3 libstdc++6 ca-certificates \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --create-home --home-dir /var/lib/simplepush simplepush
 COPY --from=build /usr/local/bin/simplepush /usr/local/bin/simplepush

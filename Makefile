@@ -2,9 +2,12 @@
 SWIFT ?= swift
 CONFIG ?= debug
 BIN := .build/$(CONFIG)/simplepush
-# Debian packages the build and the tests need (python3-venv: the WebPush interoperability
-# tests run pywebpush and friends from a local .venv).
-APT_PACKAGES := libsqlite3-dev pkg-config libmemcached-dev memcached python3-venv
+# Debian packages the build needs (the Dockerfile's build stage installs the same ones:
+# scripts/check-dockerfile.sh, run by make test, compares the two), and those only the tests
+# need (python3-venv: the WebPush interoperability tests run pywebpush and friends from .venv).
+BUILD_PACKAGES := libsqlite3-dev pkg-config libmemcached-dev
+TEST_PACKAGES := memcached python3-venv
+APT_PACKAGES := $(BUILD_PACKAGES) $(TEST_PACKAGES)
 
 .PHONY: run build test test-firefox deps bench clean fuzz fuzz-smoke
 
@@ -19,6 +22,7 @@ build: deps
 # against the built server with real third-party clients (pywebpush, http_ece, py_vapid from
 # PyPI in .venv) on every store.
 test: deps
+	bash scripts/check-dockerfile.sh
 	$(SWIFT) build --build-tests
 	SIMPLEPUSH_E2E_STORAGE=memcache $(SWIFT) test --skip-build --disable-swift-testing --filter EndToEndTests
 	$(SWIFT) test --skip-build --disable-swift-testing
