@@ -1,5 +1,6 @@
 import PushCore
 import Store
+import Routing
 
 /// A WebPush subscription as its endpoint token names it.
 public struct Subscription: Equatable, Sendable {
@@ -66,4 +67,9 @@ extension EndpointTokenCodec {
         let slotKey = String(decoding: payload[25 ..< slotEnd], as: UTF8.self)
         return (UAID(bytes: payload[..<16]), MessageReference(channel: channel, slotKey: slotKey, match: .timestamp(timestamp)))
     }
+}
+
+extension StoredMessage {
+    /// Its identity as the connection handler tracks sent, unacked messages.
+    public var key: MessageKey { MessageKey(channel: channel, slotKey: slotKey, timestamp: timestamp) }
 }

@@ -89,7 +89,7 @@ struct PushHandler: Sendable {
         let messageID = live.tokens.messageID(uaid: subscription.uaid, message: message)
         let notification = WebPushNotification(
             channel: message.channel, messageID: messageID,
-            key: MessageKey(channel: message.channel, slotKey: message.slotKey, timestamp: timestamp),
+            key: message.key,
             ttl: push.ttl, urgency: push.urgency, data: message.data, headers: message.headers)
         _ = await router.deliver(.webPush(notification), to: subscription.uaid)
         return .success(Accepted(location: live.publicURL + "/m/" + messageID, ttl: push.ttl))

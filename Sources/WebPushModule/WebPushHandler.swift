@@ -194,7 +194,7 @@ final class WebPushHandler: ConnectionProtocol {
         perform(on: connection, { [store] in try await store.fetchMessages(uaid, limit: limit) }, then: { [self] messages in
             var sent = 0
             for message in messages {
-                let key = MessageKey(channel: message.channel, slotKey: message.slotKey, timestamp: message.timestamp)
+                let key = message.key
                 guard unacked[connection, default: []].insert(key).inserted else { continue }
                 send(WebPushNotification(stored: message, key: key, messageID: tokens.messageID(uaid: uaid, message: message)),
                      to: connection)
