@@ -9,7 +9,7 @@ import Synchronization
 /// The device-facing side: `workers` reactors sharing the WebSocket port, each serving the
 /// protocols it was given (one chosen per connection at its hello), with one registry of
 /// connected UAIDs. As a `Router` it hands messages to the connection that holds the device.
-public final class ConnectionNode: Router, Sendable {
+public final class ConnectionNode: InlineRouter, Sendable {
     let shared: NodeShared
     let workers: [LoopBound<NodeWorker>]
     /// One per worker, made with the workers so `start` may be called from any thread.
@@ -106,6 +106,10 @@ public final class ConnectionNode: Router, Sendable {
     /// Hands `message` to the connection holding `uaid` on this node; nil when none does. The
     /// connection's reactor sends it after its current loop turn.
     public func route(_ message: PushMessage, to uaid: UAID) async -> RouteOutcome? {
+        routeNow(message, to: uaid)
+    }
+
+    public func routeNow(_ message: PushMessage, to uaid: UAID) -> RouteOutcome? {
         guard let entry = shared.registry.lookup(uaid) else { return nil }
         workers[entry.worker].execute { $0.deliver(message, to: uaid, on: entry.connection) }
         return .deliveredHere

@@ -148,6 +148,27 @@ public final class NodeWorker: ReactorDelegate {
         if startedNow { run() }
     }
 
+    /// Store work that never blocks (a non-blocking store's calls): done now, on this thread,
+    /// with no task and no hop; then `then` or `failed` as `perform` would call them. Used where
+    /// `perform` would be, so the connection's store work stays in order: none is in flight while
+    /// its messages are being read.
+    public func performInline<T>(on connection: ConnectionID, _ work: () throws -> T,
+                                 then: (T) -> Void, failed: (any Error) -> Void) {
+        guard reactor.isOpen(connection) else { return }
+        let value: T
+        do {
+            value = try work()
+        } catch {
+            logStoreFailure(error)
+            return failed(error)
+        }
+        then(value)
+    }
+
+    private func logStoreFailure(_ error: any Error) {
+        shared.logThrottle.log(logger, .error, "store call failed", kind: "store-call", metadata: ["error": "\(error)"])
+    }
+
     private func finish<T>(_ connection: ConnectionID, _ result: Result<T, any Error>,
                            _ completion: (then: (T) -> Void, failed: (any Error) -> Void)) {
         guard busy.remove(connection) != nil, reactor.isOpen(connection) else { return }
@@ -155,7 +176,7 @@ public final class NodeWorker: ReactorDelegate {
         case .success(let value):
             completion.then(value)
         case .failure(let error):
-            shared.logThrottle.log(logger, .error, "store call failed", kind: "store-call", metadata: ["error": "\(error)"])
+            logStoreFailure(error)
             completion.failed(error)
             return
         }

@@ -6,6 +6,12 @@ import Logging
 /// the bridges and the Matrix gateway each bring their own).
 public protocol RouteModule: Sendable {
     func addRoutes(to router: Router<BasicRequestContext>)
+    /// Routes answered on the event loop before Hummingbird sees the request (`InlineRoute`).
+    var inlineRoutes: [any InlineRoute] { get }
+}
+
+extension RouteModule {
+    public var inlineRoutes: [any InlineRoute] { [] }
 }
 
 /// The HTTP listener app servers talk to: the routes of every module, under JSON errors, request
@@ -24,7 +30,7 @@ public enum EndpointServer {
         return Application(
             router: makeRouter(modules, logger: logger),
             server: .guardedHTTP1(limits: limits, registry: ConnectionRegistry(capacity: limits.maxConnections),
-                                  warnings: warnings),
+                                  warnings: warnings, inlineRoutes: modules.flatMap(\.inlineRoutes)),
             configuration: ApplicationConfiguration(address: bindAddress(host: configuration.host, port: configuration.port)),
             onServerRunning: { channel in
                 // The listening channel is only reachable here; first, to see accept errors before NIO's backoff.

@@ -17,6 +17,7 @@ struct GuardedHTTP1Channel: ServerChildChannel {
     let limits: ConnectionLimits
     let registry: ConnectionRegistry
     let warnings: LimitWarnings
+    let inlineRoutes: [any InlineRoute]
 
     struct Refused: Error {}
 
@@ -44,6 +45,10 @@ struct GuardedHTTP1Channel: ServerChildChannel {
         return http1.setup(channel: channel, logger: logger).flatMapThrowing { value in
             let connectionGuard = try channel.pipeline.syncOperations.handler(type: ConnectionGuard.self)
             try channel.pipeline.syncOperations.addHandler(RequestBytesWatcher(connectionGuard), position: .first)
+            if !inlineRoutes.isEmpty {
+                let state = try channel.pipeline.syncOperations.handler(type: HTTPConnectionStateHandler.self)
+                try channel.pipeline.syncOperations.addHandler(InlineRoutesHandler(routes: inlineRoutes, logger: logger), position: .after(state))
+            }
             return value
         }.flatMapErrorThrowing { error in
             channel.close(promise: nil)
@@ -78,14 +83,14 @@ extension HTTPServerBuilder {
     /// HTTP/1 with the endpoint's connection limits; `registry` and `warnings` are shared by
     /// every connection of the listener.
     static func guardedHTTP1(
-        limits: ConnectionLimits, registry: ConnectionRegistry, warnings: LimitWarnings
+        limits: ConnectionLimits, registry: ConnectionRegistry, warnings: LimitWarnings, inlineRoutes: [any InlineRoute]
     ) -> HTTPServerBuilder {
         .init { responder in
             let configuration = HTTP1Channel.Configuration(
                 additionalChannelHandlers: [ConnectionGuard(limits: limits, registry: registry, warnings: warnings)])
             return GuardedHTTP1Channel(
                 http1: HTTP1Channel(responder: responder, configuration: configuration),
-                limits: limits, registry: registry, warnings: warnings)
+                limits: limits, registry: registry, warnings: warnings, inlineRoutes: inlineRoutes)
         }
     }
 }

@@ -30,11 +30,35 @@ public protocol Router: Sendable {
     func route(_ message: PushMessage, to uaid: UAID) async -> RouteOutcome?
 }
 
+/// A router that never waits (this node's own connections): it can answer before returning,
+/// which lets an endpoint on an event loop deliver without a task.
+public protocol InlineRouter: Router {
+    func routeNow(_ message: PushMessage, to uaid: UAID) -> RouteOutcome?
+}
+
 /// Asks its routers in order; `.stored` when none of them reached the device.
 public struct RouterChain: Router {
     public let routers: [any Router]
+    /// The same routers, when every one of them is an `InlineRouter`.
+    private let inlineRouters: [any InlineRouter]?
 
-    public init(_ routers: [any Router]) { self.routers = routers }
+    public init(_ routers: [any Router]) {
+        self.routers = routers
+        let inline = routers.compactMap { $0 as? any InlineRouter }
+        inlineRouters = inline.count == routers.count ? inline : nil
+    }
+
+    /// `deliver` done before returning; nil when a router of the chain would have to wait.
+    public func deliverNow(_ message: PushMessage, to uaid: UAID) -> RouteOutcome? {
+        guard let inlineRouters else { return nil }
+        for router in inlineRouters {
+            if let outcome = router.routeNow(message, to: uaid) { return outcome }
+        }
+        return .stored
+    }
+
+    /// Whether `deliverNow` answers.
+    public var deliversInline: Bool { inlineRouters != nil }
 
     public func route(_ message: PushMessage, to uaid: UAID) async -> RouteOutcome? {
         for router in routers {

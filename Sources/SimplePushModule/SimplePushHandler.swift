@@ -108,7 +108,15 @@ final class SimplePushHandler: ConnectionProtocol {
                     then: { [self] in reactor.send(Replies.unregister(channel.value), to: connection) })
         case .ack(let uaid, let updates):
             // No reply, but held in order with the connection's other store work, so a later
-            // hello on this socket never sees an acked update again.
+            // hello on this socket never sees an acked update again. A store that never blocks
+            // takes it on this thread: the ack is the one store call per notification here.
+            if let inline = store.nonBlocking {
+                return worker.performInline(on: connection, {
+                    for (channel, version) in updates where try inline.ackNow(uaid, channel: channel, version: version) {
+                        SimplePushMetrics.notificationsAcked.increment()
+                    }
+                }, then: { _ in }, failed: failureHandler(connection))
+            }
             perform(on: connection, { [store] in
                 for (channel, version) in updates where try await store.ack(uaid, channel: channel, version: version) {
                     SimplePushMetrics.notificationsAcked.increment()
@@ -167,9 +175,13 @@ final class SimplePushHandler: ConnectionProtocol {
     /// Store work for `connection`; a store failure answers error 999 and closes the connection.
     private func perform<T: Sendable>(on connection: ConnectionID, _ work: @escaping @Sendable () async throws -> T,
                                       then: @escaping (T) -> Void) {
-        worker.perform(on: connection, work, then: then, failed: { [reactor] _ in
+        worker.perform(on: connection, work, then: then, failed: failureHandler(connection))
+    }
+
+    private func failureHandler(_ connection: ConnectionID) -> (any Error) -> Void {
+        { [reactor] _ in
             reactor.send(Replies.error(.internalError, echoing: []), to: connection)
             reactor.close(connection, code: .internalError)
-        })
+        }
     }
 }

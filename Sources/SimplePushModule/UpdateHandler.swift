@@ -8,6 +8,14 @@ import PushCore
 import Routing
 import Store
 
+/// What an update request carries, whichever way the endpoint read it.
+struct UpdateRequest: Sendable {
+    let token: Substring
+    let query: Substring
+    let headers: HTTPFields
+    let body: BoundedBody
+}
+
 /// `PUT /update/<token>`: an app server announces a new version (and optional data) for a channel.
 /// The version is saved first, then routed: an update answered 200 or 202 is already durable.
 struct UpdateHandler: Sendable {
@@ -18,58 +26,111 @@ struct UpdateHandler: Sendable {
     let logger: Logger
     static let storeErrors = LogThrottle()
 
+    /// Through Hummingbird's router: the requests pipelined behind another of its own.
     func handle(_ request: Request, token: String) async -> Response {
+        let limit = settings.current.bodyLimit
+        let declared = request.headers[.contentLength].flatMap(Int.init) ?? 0
+        // An oversized declared body is refused unread.
+        let body = declared > limit ? BoundedBody.tooLarge : await request.readBody(limit: limit)
+        let update = UpdateRequest(token: token[...], query: (request.uri.query ?? "")[...], headers: request.headers, body: body)
+        switch respond(to: update) {
+        case .now(let response): return Response(response)
+        case .later(let work): return Response(await work())
+        }
+    }
+
+    /// The answer, made before returning when the store and every router never wait (the memory
+    /// store, this node's connections); otherwise after the store call.
+    func respond(to request: UpdateRequest) -> InlineReply {
         // One snapshot per request: a reload in the middle does not mix old and new limits.
         let live = settings.current
         let headers: HTTPFields = live.enableCORS ? [.accessControlAllowOrigin: "*"] : [:]
         guard TransferCoding.isSupported(request.headers) else {
             // Not an outcome of the update: the body cannot be read, so nothing about it is known.
             SimplePushMetrics.updates(status: HTTPResponse.Status.notImplemented.code).increment()
-            return .jsonError(.notImplemented, message: "Unsupported Transfer-Encoding; only chunked is accepted",
-                              headers: headers)
+            return .now(.jsonError(.notImplemented, message: "Unsupported Transfer-Encoding; only chunked is accepted",
+                                   headers: headers))
         }
-        let outcome = drain.isDraining ? .shuttingDown : await process(request, token: token, live: live)
+        let checked = drain.isDraining ? .answer(.shuttingDown) : check(request, live: live)
+        guard case .save(let uaid, let update) = checked else {
+            guard case .answer(let outcome) = checked else { preconditionFailure() }
+            return .now(finish(outcome, headers: headers))
+        }
+        if let inline = store.nonBlocking, router.deliversInline {
+            return .now(finish(saveNow(update, for: uaid, in: inline), headers: headers))
+        }
+        return .later { [self] in finish(await save(update, for: uaid), headers: headers) }
+    }
+
+    private enum Checked {
+        case answer(UpdateOutcome)
+        case save(UAID, Update)
+    }
+
+    /// Everything decided before the store is asked.
+    private func check(_ request: UpdateRequest, live: SimplePushSettings) -> Checked {
+        let bodyLimit = live.bodyLimit
+        if let declared = request.headers[.contentLength].flatMap(Int.init), declared > bodyLimit {
+            return .answer(.bodyTooLarge(limit: bodyLimit))
+        }
+        guard let (uaid, channel) = live.tokens.open(String(request.token)) else { return .answer(.tokenNotFound) }
+
+        let fields: [String: String]
+        switch readFields(request, limit: bodyLimit) {
+        case .decoded(let decoded): fields = decoded
+        case .rejected(let outcome): return .answer(outcome)
+        }
+
+        guard let version = UpdateRoutes.parseVersion(fields["version"], now: Date()) else { return .answer(.invalidVersion) }
+        let data = fields["data"].flatMap { $0.isEmpty ? nil : $0 }
+        let maxDataLen = live.maxDataLen
+        if let data, data.utf8.count > maxDataLen { return .answer(.dataTooLarge(limit: maxDataLen)) }
+        return .save(uaid, Update(channelID: channel, version: version, data: data))
+    }
+
+    private func saveNow(_ update: Update, for uaid: UAID, in inline: any NonBlockingStore) -> UpdateOutcome {
+        let result: SaveResult
+        do {
+            result = try inline.saveUpdateNow(uaid, channel: update.channelID, version: update.version, data: update.data)
+        } catch {
+            return storeFailed(error)
+        }
+        return Self.outcome(of: result) ?? UpdateOutcome(router.deliverNow(.simplePush(update), to: uaid) ?? .stored)
+    }
+
+    private func save(_ update: Update, for uaid: UAID) async -> UpdateOutcome {
+        let result: SaveResult
+        do {
+            result = try await store.saveUpdate(uaid, channel: update.channelID, version: update.version, data: update.data)
+        } catch {
+            return storeFailed(error)
+        }
+        if let outcome = Self.outcome(of: result) { return outcome }
+        return UpdateOutcome(await router.deliver(.simplePush(update), to: uaid))
+    }
+
+    /// The outcome of a save that is not routed; nil for a saved update, which is.
+    private static func outcome(of result: SaveResult) -> UpdateOutcome? {
+        switch result {
+        case .unknownChannel, .unknownDevice: return .channelGone
+        case .stale: return .stale
+        case .saved: return nil
+        }
+    }
+
+    private func storeFailed(_ error: any Error) -> UpdateOutcome {
+        // An outage fails every PUT: a line every few seconds says so without flooding the log.
+        UpdateHandler.storeErrors.log(logger, .warning, "store failed to save an update", kind: "save-update",
+                                      metadata: ["error": "\(error)"])
+        return .storeUnavailable
+    }
+
+    private func finish(_ outcome: UpdateOutcome, headers: HTTPFields) -> PlainResponse {
         SimplePushMetrics.updates(status: outcome.status.code).increment()
         logger.debug(
             "update request",
             metadata: ["status": "\(outcome.status.code)", "outcome": "\(outcome.name)"])
         return outcome.response(headers: headers)
-    }
-
-    private func process(_ request: Request, token: String, live: SimplePushSettings) async -> UpdateOutcome {
-        let bodyLimit = live.bodyLimit
-        if let declared = request.headers[.contentLength].flatMap(Int.init), declared > bodyLimit {
-            return .bodyTooLarge(limit: bodyLimit)
-        }
-        guard let (uaid, channel) = live.tokens.open(token) else { return .tokenNotFound }
-
-        let fields: [String: String]
-        switch await readFields(request, limit: bodyLimit) {
-        case .decoded(let decoded): fields = decoded
-        case .rejected(let outcome): return outcome
-        }
-
-        guard let version = UpdateRoutes.parseVersion(fields["version"], now: Date()) else { return .invalidVersion }
-        let data = fields["data"].flatMap { $0.isEmpty ? nil : $0 }
-        let maxDataLen = live.maxDataLen
-        if let data, data.utf8.count > maxDataLen { return .dataTooLarge(limit: maxDataLen) }
-
-        let result: SaveResult
-        do {
-            result = try await store.saveUpdate(uaid, channel: channel, version: version, data: data)
-        } catch {
-            // An outage fails every PUT: a line every few seconds says so without flooding the log.
-            UpdateHandler.storeErrors.log(logger, .warning, "store failed to save an update", kind: "save-update",
-                                          metadata: ["error": "\(error)"])
-            return .storeUnavailable
-        }
-        switch result {
-        case .unknownChannel, .unknownDevice: return .channelGone
-        case .stale: return .stale
-        case .saved:
-            let update = Update(channelID: channel, version: version, data: data)
-            return UpdateOutcome(await router.deliver(.simplePush(update), to: uaid))
-        }
     }
 
     private enum ReadFields {
@@ -78,12 +139,12 @@ struct UpdateHandler: Sendable {
     }
 
     /// Query parameters overlaid with the form body: a key present in both takes the body's value.
-    private func readFields(_ request: Request, limit bodyLimit: Int) async -> ReadFields {
-        guard let query = FormURLEncoding.decode(Array((request.uri.query ?? "").utf8)) else {
+    private func readFields(_ request: UpdateRequest, limit bodyLimit: Int) -> ReadFields {
+        guard let query = FormURLEncoding.decode(Array(request.query.utf8)) else {
             return .rejected(.malformedRequest("Malformed query string"))
         }
         let body: ByteBuffer
-        switch await request.readBody(limit: bodyLimit) {
+        switch request.body {
         case .read(let read): body = read
         case .tooLarge: return .rejected(.bodyTooLarge(limit: bodyLimit))
         case .unreadable: return .rejected(.malformedRequest("Could not read the request body"))
@@ -99,7 +160,11 @@ struct UpdateHandler: Sendable {
     /// pushgo's form parsing ignored them.
     private static func isFormBody(_ contentType: String?) -> Bool {
         guard let contentType else { return true }
-        let mediaType = contentType.split(separator: ";", maxSplits: 1).first ?? ""
-        return mediaType.trimmingCharacters(in: .whitespaces).lowercased() == "application/x-www-form-urlencoded"
+        // On bytes: Foundation's trimming and lowercasing were a visible part of a PUT's cost.
+        let isSpace = { (byte: UInt8) in byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
+        let mediaType = contentType.utf8.prefix { $0 != UInt8(ascii: ";") }.drop(while: isSpace).reversed().drop(while: isSpace)
+        return mediaType.reversed().elementsEqual("application/x-www-form-urlencoded".utf8) { byte, expected in
+            (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte) == expected
+        }
     }
 }

@@ -79,7 +79,7 @@ enum UpdateOutcome: Sendable {
         }
     }
 
-    func response(headers: HTTPFields) -> Response {
+    func response(headers: HTTPFields) -> PlainResponse {
         var headers = headers
         if status == .serviceUnavailable { headers[.retryAfter] = String(UpdateOutcome.retryAfterSeconds) }
         guard let error else { return .emptyJSON(status, headers: headers) }

@@ -17,6 +17,9 @@ public struct UpdateRoutes: RouteModule {
         self.settings = settings
     }
 
+    /// `PUT /update/<token>` on the event loop that read it.
+    public var inlineRoutes: [any InlineRoute] { [UpdateInlineRoute(handler: handler, settings: settings)] }
+
     public func addRoutes(to router: Hummingbird.Router<BasicRequestContext>) {
         let updatePath: RouterPath = "/update/:token"
         router.put(updatePath) { [handler] request, context in
@@ -35,13 +38,14 @@ public struct UpdateRoutes: RouteModule {
     /// Parses an update's `version`. Missing or empty means "now" (Unix seconds); otherwise only
     /// decimal digits fitting a 64-bit signed integer are accepted. Nil means invalid.
     public static func parseVersion(_ text: String?, now: Date) -> Version? {
-        let digits = (text ?? "").trimmingCharacters(in: .whitespaces)
+        let digits = (text ?? "").utf8.drop { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }
+            .reversed().drop { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }.reversed()
         if digits.isEmpty {
             return Version(max(0, now.timeIntervalSince1970.rounded(.down)))
         }
         // Int64.init alone would also take a sign.
-        guard digits.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else { return nil }
-        return Version(digits)
+        guard digits.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else { return nil }
+        return Version(String(decoding: digits, as: UTF8.self))
     }
 
     private static func preflightHeaders(cors: Bool) -> HTTPFields {
@@ -51,5 +55,38 @@ public struct UpdateRoutes: RouteModule {
             .accessControlAllowMethods: "PUT",
             .accessControlAllowHeaders: "Content-Type",
         ]
+    }
+}
+
+/// `PUT /update/<token>` (an optional trailing slash, as Hummingbird's router allows) read by the
+/// endpoint's inline handler; everything else on `/update` stays with the router.
+struct UpdateInlineRoute: InlineRoute {
+    let handler: UpdateHandler
+    let settings: Live<SimplePushSettings>
+
+    func bodyLimit(for head: HTTPRequest) -> Int? {
+        guard head.method == .put, let path = head.path, Self.token(in: path) != nil else { return nil }
+        return settings.current.bodyLimit
+    }
+
+    func respond(to request: InlineRequest) -> InlineReply {
+        let target = request.head.path ?? ""
+        let (token, query) = Self.token(in: target) ?? ("", "")
+        return handler.respond(to: UpdateRequest(token: token, query: query, headers: request.head.headerFields, body: request.body))
+    }
+
+    /// The token and query of a request target `/update/<token>[/][?query]`; nil for any other.
+    /// On the UTF-8 view: this runs for every PUT, and `Character` indexing was a visible share of it.
+    static func token(in target: String) -> (token: Substring, query: Substring)? {
+        let bytes = target.utf8
+        let prefix = "/update/".utf8
+        guard bytes.starts(with: prefix) else { return nil }
+        let tokenStart = bytes.index(bytes.startIndex, offsetBy: prefix.count)
+        let pathEnd = bytes[tokenStart...].firstIndex(of: UInt8(ascii: "?")) ?? bytes.endIndex
+        var tokenEnd = pathEnd
+        if tokenEnd > tokenStart, bytes[bytes.index(before: tokenEnd)] == UInt8(ascii: "/") { tokenEnd = bytes.index(before: tokenEnd) }
+        guard tokenEnd > tokenStart, !bytes[tokenStart..<tokenEnd].contains(UInt8(ascii: "/")) else { return nil }
+        let queryStart = pathEnd == bytes.endIndex ? pathEnd : bytes.index(after: pathEnd)
+        return (target[tokenStart..<tokenEnd], target[queryStart...])
     }
 }

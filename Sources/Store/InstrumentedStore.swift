@@ -8,7 +8,8 @@ public struct InstrumentedStore: Store {
     public let base: any Store
     public let backend: String
     /// Each operation's timer and error counter, made once: store calls are on the update path.
-    private let metrics: [String: (duration: CoreMetrics.Timer, errors: CoreMetrics.Counter)]
+    private let metrics: [String: OperationMetrics]
+    public let nonBlocking: (any NonBlockingStore)?
 
     private static let operations = [
         "device", "register", "unregister", "drop", "save", "fetch", "delete", "health_check",
@@ -17,21 +18,26 @@ public struct InstrumentedStore: Store {
     public init(_ base: any Store, backend: String) {
         self.base = base
         self.backend = backend
-        metrics = Dictionary(uniqueKeysWithValues: Self.operations.map { operation in
+        let metrics = Dictionary(uniqueKeysWithValues: Self.operations.map { operation in
             let labels = [("operation", operation), ("backend", backend)]
-            return (operation, (CoreMetrics.Timer(label: "simplepush_store_duration_seconds", dimensions: labels),
-                                Counter(label: "simplepush_store_errors_total", dimensions: labels)))
+            return (operation, OperationMetrics(
+                duration: CoreMetrics.Timer(label: "simplepush_store_duration_seconds", dimensions: labels),
+                errors: Counter(label: "simplepush_store_errors_total", dimensions: labels)))
         })
+        self.metrics = metrics
+        nonBlocking = base.nonBlocking.map {
+            InstrumentedNonBlockingStore(base: $0, save: metrics["save"]!, delete: metrics["delete"]!)
+        }
     }
 
     private func measure<T>(_ operation: String, _ work: () async throws -> T) async throws -> T {
-        let (duration, errors) = metrics[operation]!
+        let operation = metrics[operation]!
         let start = DispatchTime.now().uptimeNanoseconds
-        defer { duration.recordNanoseconds(Int64(DispatchTime.now().uptimeNanoseconds - start)) }
+        defer { operation.record(since: start) }
         do {
             return try await work()
         } catch {
-            errors.increment()
+            operation.errors.increment()
             throw error
         }
     }
@@ -77,5 +83,41 @@ public struct InstrumentedStore: Store {
 
     public func close() async throws {
         try await base.close()
+    }
+}
+
+/// One operation's timer and error counter.
+struct OperationMetrics: Sendable {
+    let duration: CoreMetrics.Timer
+    let errors: CoreMetrics.Counter
+
+    func record(since start: UInt64) {
+        duration.recordNanoseconds(Int64(DispatchTime.now().uptimeNanoseconds - start))
+    }
+
+    func measure<T>(_ work: () throws -> T) throws -> T {
+        let start = DispatchTime.now().uptimeNanoseconds
+        defer { record(since: start) }
+        do {
+            return try work()
+        } catch {
+            errors.increment()
+            throw error
+        }
+    }
+}
+
+/// The instrumented store's inline calls, timed and counted under the same labels.
+struct InstrumentedNonBlockingStore: NonBlockingStore {
+    let base: any NonBlockingStore
+    let save: OperationMetrics
+    let delete: OperationMetrics
+
+    func saveNow(_ message: StoredMessage, for uaid: UAID, limit: Int) throws -> SaveResult {
+        try save.measure { try base.saveNow(message, for: uaid, limit: limit) }
+    }
+
+    func deleteNow(_ reference: MessageReference, for uaid: UAID) throws -> Bool {
+        try delete.measure { try base.deleteNow(reference, for: uaid) }
     }
 }

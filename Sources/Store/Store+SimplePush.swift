@@ -17,9 +17,8 @@ extension Store {
     /// greater than the newest accepted for that channel (acked or not) is `.stale`; an unknown
     /// device is an unknown channel.
     public func saveUpdate(_ uaid: UAID, channel: ChannelID, version: Version, data: String?) async throws -> SaveResult {
-        let message = StoredMessage(channel: channel, slot: .version(version), timestamp: StoredMessage.now(), data: data)
-        let result = try await save(message, for: uaid, limit: .max)
-        return result == .unknownDevice ? .unknownChannel : result
+        let result = try await save(.simplePushUpdate(channel: channel, version: version, data: data), for: uaid, limit: .max)
+        return result.forUpdate
     }
 
     /// Every channel of the device with an unacked version, ordered by channel id.
@@ -37,7 +36,39 @@ extension Store {
     /// greater than `version`. Returns whether a pending update was removed.
     @discardableResult
     public func ack(_ uaid: UAID, channel: ChannelID, version: Version) async throws -> Bool {
-        try await delete(MessageReference(channel: channel, slotKey: "v", match: .versionAtMost(version)), for: uaid)
+        try await delete(.simplePushAck(channel: channel, version: version), for: uaid)
+    }
+}
+
+extension NonBlockingStore {
+    /// `Store.saveUpdate`, done before returning.
+    public func saveUpdateNow(_ uaid: UAID, channel: ChannelID, version: Version, data: String?) throws -> SaveResult {
+        try saveNow(.simplePushUpdate(channel: channel, version: version, data: data), for: uaid, limit: .max).forUpdate
+    }
+
+    /// `Store.ack`, done before returning.
+    @discardableResult
+    public func ackNow(_ uaid: UAID, channel: ChannelID, version: Version) throws -> Bool {
+        try deleteNow(.simplePushAck(channel: channel, version: version), for: uaid)
+    }
+}
+
+extension SaveResult {
+    /// SimplePush tells no unknown device from an unknown channel.
+    fileprivate var forUpdate: SaveResult { self == .unknownDevice ? .unknownChannel : self }
+}
+
+extension StoredMessage {
+    /// A SimplePush version, in its channel's one slot, queued now.
+    static func simplePushUpdate(channel: ChannelID, version: Version, data: String?) -> StoredMessage {
+        StoredMessage(channel: channel, slot: .version(version), timestamp: StoredMessage.now(), data: data)
+    }
+}
+
+extension MessageReference {
+    /// What an ack of `version` removes: the channel's version slot, if it holds that version or an older one.
+    static func simplePushAck(channel: ChannelID, version: Version) -> MessageReference {
+        MessageReference(channel: channel, slotKey: "v", match: .versionAtMost(version))
     }
 }
 

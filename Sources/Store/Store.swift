@@ -84,4 +84,23 @@ public protocol Store: Sendable {
 
     /// Releases the backend's resources. No call may follow.
     func close() async throws
+
+    /// The same backend's calls that never block or wait, for a backend that keeps everything in
+    /// process memory: a reactor thread makes them inline, without a task or a thread hop. Nil
+    /// (the default) for backends that do I/O.
+    var nonBlocking: (any NonBlockingStore)? { get }
+}
+
+extension Store {
+    public var nonBlocking: (any NonBlockingStore)? { nil }
+}
+
+/// The calls of the ack path without `async`, offered by backends that never block.
+public protocol NonBlockingStore: Sendable {
+    /// `Store.save`, done before returning.
+    func saveNow(_ message: StoredMessage, for uaid: UAID, limit: Int) throws -> SaveResult
+
+    /// `Store.delete`, done before returning.
+    @discardableResult
+    func deleteNow(_ reference: MessageReference, for uaid: UAID) throws -> Bool
 }

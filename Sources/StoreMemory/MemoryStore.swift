@@ -3,7 +3,7 @@ import Store
 
 /// A `Store` kept in process memory: for tests and single-node setups that can afford to lose
 /// pending messages on restart.
-public final class MemoryStore: Store {
+public final class MemoryStore: Store, NonBlockingStore {
     /// One device; mirrors the SQLite backend's rows so both behave the same.
     private struct Device {
         var deviceProtocol: DeviceProtocol
@@ -52,6 +52,10 @@ public final class MemoryStore: Store {
     }
 
     public func save(_ message: StoredMessage, for uaid: UAID, limit: Int) async throws -> SaveResult {
+        saveNow(message, for: uaid, limit: limit)
+    }
+
+    public func saveNow(_ message: StoredMessage, for uaid: UAID, limit: Int) -> SaveResult {
         let now = StoredMessage.unixSeconds()
         return devices.withLock { devices in
             guard let newest = devices[uaid]?.channels[message.channel] else {
@@ -100,6 +104,14 @@ public final class MemoryStore: Store {
 
     @discardableResult
     public func delete(_ reference: MessageReference, for uaid: UAID) async throws -> Bool {
+        deleteNow(reference, for: uaid)
+    }
+
+    /// Everything is behind one short lock: a reactor may ack inline.
+    public var nonBlocking: (any NonBlockingStore)? { self }
+
+    @discardableResult
+    public func deleteNow(_ reference: MessageReference, for uaid: UAID) -> Bool {
         devices.withLock { devices in
             guard let index = devices[uaid]?.messages.firstIndex(where: reference.matches) else { return false }
             devices[uaid]?.messages.remove(at: index)

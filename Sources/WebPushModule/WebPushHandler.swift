@@ -176,14 +176,23 @@ final class WebPushHandler: ConnectionProtocol {
         if unacked[connection]?.isEmpty == true { unacked[connection] = nil }
         // Nothing this device may delete: nothing changed, no store call.
         guard !references.isEmpty else { return }
+        let acked: (Int) -> Void = { [self] deleted in
+            WebPushMetrics.acked.increment(by: Int64(deleted))
+            if draining[connection] != nil && unacked[connection] == nil { drain(uaid, on: connection) }
+        }
+        // A store that never blocks deletes on this thread: no task, no hop, per notification.
+        if let inline = store.nonBlocking {
+            return worker.performInline(on: connection, {
+                var deleted = 0
+                for reference in references where try inline.deleteNow(reference, for: uaid) { deleted += 1 }
+                return deleted
+            }, then: acked, failed: failureHandler(connection))
+        }
         perform(on: connection, { [store] in
             var deleted = 0
             for reference in references where try await store.delete(reference, for: uaid) { deleted += 1 }
             return deleted
-        }, then: { [self] deleted in
-            WebPushMetrics.acked.increment(by: Int64(deleted))
-            if draining[connection] != nil && unacked[connection] == nil { drain(uaid, on: connection) }
-        })
+        }, then: acked)
     }
 
     /// Reads the next batch of stored messages and sends those this connection was not sent yet.
@@ -216,9 +225,11 @@ final class WebPushHandler: ConnectionProtocol {
     /// and finds everything still stored).
     private func perform<T: Sendable>(on connection: ConnectionID, _ work: @escaping @Sendable () async throws -> T,
                                       then: @escaping (T) -> Void) {
-        worker.perform(on: connection, work, then: then, failed: { [reactor] _ in
-            reactor.close(connection, code: .internalError)
-        })
+        worker.perform(on: connection, work, then: then, failed: failureHandler(connection))
+    }
+
+    private func failureHandler(_ connection: ConnectionID) -> (any Error) -> Void {
+        { [reactor] _ in reactor.close(connection, code: .internalError) }
     }
 }
 

@@ -28,6 +28,8 @@ public enum LoadRun {
         var readyAt: UInt64?
         var serverMemory: ServerMemory?
         var goSent = false
+        /// Server CPU seconds and the time when the measured phase began.
+        var cpuAtGo: (seconds: Double, at: UInt64)?
         var stopSentAt: UInt64?
         let deadline = start + MonotonicClock.nanoseconds(plan.timeout + graceSeconds)
 
@@ -50,6 +52,7 @@ public enum LoadRun {
                         serverMemory = ServerMemory(pids: serverPIDs, rssBeforeKiB: rssBefore,
                                                     rssAfterKiB: ServerMemory.sample(serverPIDs), connections: current.counters.open)
                     }
+                    if !serverPIDs.isEmpty { cpuAtGo = (ServerCPU.sample(serverPIDs), MonotonicClock.now()) }
                     workers.forEach { $0.send(.go) }
                     goSent = true
                 }
@@ -66,10 +69,13 @@ public enum LoadRun {
             }
         }
         progress?.finish()
+        // From the measured phase's start to the workers' end (their last notifications and closes).
+        let serverCPU = cpuAtGo.map { ServerCPU(seconds: ServerCPU.sample(serverPIDs) - $0.seconds,
+                                                wallSeconds: MonotonicClock.seconds(MonotonicClock.now() - $0.at)) }
         var final = WorkerReport.merged(workers.map(\.latest))
         if final.phase != .finished && final.fatal == nil { final.fatal = "workers did not finish in time" }
         return RunSummary(plan: plan, report: final, startedAt: startedAt,
-                          elapsedSeconds: MonotonicClock.seconds(MonotonicClock.now() - start), serverMemory: serverMemory)
+                          elapsedSeconds: MonotonicClock.seconds(MonotonicClock.now() - start), serverMemory: serverMemory, serverCPU: serverCPU)
     }
 
     private static func startWorkers(plan: LoadPlan, executable: String?) throws -> [WorkerHandle] {

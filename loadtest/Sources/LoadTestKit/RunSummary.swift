@@ -31,6 +31,14 @@ public struct RunSummary: Codable, Equatable, Sendable {
     public var elapsedSeconds: Double
     /// True when the run finished by itself without errors.
     public var clean: Bool
+    /// Events the measured phase's plan called for: PUTs or POSTs (notify, stored), reconnects
+    /// (churn); 0 for connect, which has no rate to fall short of.
+    public var planned: Int
+    /// Of those, how many were made.
+    public var achieved: Int
+    /// False when `achieved` fell more than 1% short of `planned`: the load tester (or the server
+    /// holding it back) could not keep the rate, and the figures are not the plan's.
+    public var planMet: Bool
     public var counters: LoadCounters
     public var errors: [String: Int]
     /// First connection start → last device set up (or failed).
@@ -47,9 +55,17 @@ public struct RunSummary: Codable, Equatable, Sendable {
     public var putsPerSecond: Double
     public var latency: LatencyFigures
     public var serverMemory: ServerMemory?
+    /// Server CPU over the measured phase, when server pids were given.
+    public var serverCPU: ServerCPU?
     public var fatal: String?
+    /// For `--find-max`: every probe of the search; this summary is the highest one held.
+    public var search: [MaxRateProbe]?
 
-    public init(plan: LoadPlan, report: WorkerReport, startedAt start: Date, elapsedSeconds: Double, serverMemory: ServerMemory?) {
+    /// Shortfall of more than this fraction of the plan fails a run.
+    public static let allowedShortfall = 0.01
+
+    public init(plan: LoadPlan, report: WorkerReport, startedAt start: Date, elapsedSeconds: Double, serverMemory: ServerMemory?,
+                serverCPU: ServerCPU? = nil) {
         scenario = plan.scenario
         target = plan.target.description
         self.plan = plan
@@ -77,7 +93,40 @@ public struct RunSummary: Codable, Equatable, Sendable {
         }
         putsPerSecond = plan.scenario == .notify && runSeconds > 0 ? Double(report.counters.putsSent) / min(runSeconds, plan.duration) : 0
         self.serverMemory = serverMemory
+        self.serverCPU = serverCPU
         clean = report.counters.errors == 0 && report.fatal == nil && report.phase == .finished
+        switch plan.scenario {
+        case .connect: (planned, achieved) = (0, 0)
+        case .notify: (planned, achieved) = (plan.maxCount, report.counters.putsSent)
+        case .stored: (planned, achieved) = (plan.clients * plan.channels, report.counters.putsSent)
+        case .churn: (planned, achieved) = (plan.maxCount, report.counters.reconnects)
+        }
+        planMet = Double(achieved) >= Double(planned) * (1 - Self.allowedShortfall)
+    }
+
+    /// How far short of the plan the run fell, as a fraction (0 when it was met or exceeded).
+    public var shortfall: Double {
+        planned > 0 ? max(0, 1 - Double(achieved) / Double(planned)) : 0
+    }
+
+    /// Clean and at the planned rate: the only runs whose figures stand.
+    public var held: Bool { clean && planMet }
+
+    /// The exit status: 0 held, 1 fatal, 2 errors, 3 clean but short of the plan.
+    public var exitStatus: Int32 {
+        if fatal != nil { return 1 }
+        if !clean { return 2 }
+        return planMet ? 0 : 3
+    }
+
+    /// The result row: errors and shortfall said apart.
+    public var resultText: String {
+        switch (clean, planMet) {
+        case (true, true): return "clean"
+        case (false, true): return "with errors"
+        case (true, false): return "short of plan"
+        case (false, false): return "with errors, short of plan"
+        }
     }
 
     static func span(_ start: UInt64, _ end: UInt64) -> Double {

@@ -5,7 +5,7 @@ public enum SummaryTable {
     public static func render(_ summary: RunSummary) -> String {
         var rows: [(String, String)] = [
             ("scenario", "\(summary.scenario.rawValue) → \(summary.target)"),
-            ("result", summary.clean ? "clean" : "with errors"),
+            ("result", summary.resultText),
             ("elapsed", seconds(summary.elapsedSeconds)),
             ("clients", "\(summary.plan.clients) in \(summary.plan.procs) process(es), \(summary.plan.sourceAddresses) source address(es)"),
             ("set up", "\(summary.counters.ready) ready, \(summary.counters.failed) failed, \(summary.counters.channelsRegistered) channels"),
@@ -36,6 +36,16 @@ public enum SummaryTable {
             rows.append(("stored", stored))
             rows.append(("drained", "\(summary.counters.drained) updates, \(rate(summary.throughputPerSecond))/s"))
             rows.append(("reconnect → all stored", latency(summary.latency)))
+        }
+        if !summary.planMet {
+            rows.append(("shortfall", String(format: "%d of %d planned (%.1f%% short; more than %.0f%% fails the run)",
+                                             summary.achieved, summary.planned, summary.shortfall * 100,
+                                             RunSummary.allowedShortfall * 100)))
+        }
+        if let cpu = summary.serverCPU {
+            let perEvent = cpu.microseconds(per: summary.scenario == .notify ? summary.counters.notifications : 0)
+                .map { String(format: ", %.0f µs per notification", $0) } ?? ""
+            rows.append(("server CPU", String(format: "%.2f s over %.2f s", cpu.seconds, cpu.wallSeconds) + perEvent))
         }
         if let memory = summary.serverMemory {
             let perConnection = memory.bytesPerConnection.map { String(format: "%.0f bytes/connection", $0) } ?? "n/a"

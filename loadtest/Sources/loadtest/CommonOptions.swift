@@ -24,7 +24,7 @@ struct CommonOptions: ParsableArguments {
     var timeout: Double?
     @Flag(help: "Allow a target outside 127.0.0.0/8, only a server you operate (default: loopback only).")
     var allowRemote = false
-    @Option(name: .customLong("server-pid"), help: "Server process to read VmRSS from before and after connecting, repeatable (default: none).")
+    @Option(name: .customLong("server-pid"), help: "Server process to read VmRSS from before and after connecting, and CPU time from over the measured phase, repeatable (default: none).")
     var serverPIDs: [Int32] = []
     @Option(help: "Write the summary as JSON to this file (default: table only).")
     var json: String?
@@ -45,20 +45,48 @@ struct CommonOptions: ParsableArguments {
         return request
     }
 
-    /// Validates, runs, prints the table, writes the JSON; exits 2 when the run had errors.
+    /// Validates, runs, prints the table, writes the JSON; exits 1 on a fatal failure, 2 when the
+    /// run had errors, 3 when it was clean but fell short of its plan.
     func run(_ request: PlanRequest) throws {
-        let plan: LoadPlan
+        let summary = try LoadRun.execute(plan: resolve(request), serverPIDs: serverPIDs, progress: quiet ? nil : ProgressPrinter())
+        try report(summary)
+        if summary.exitStatus != 0 { throw ExitCode(summary.exitStatus) }
+    }
+
+    /// `--find-max`: short runs at rising, then bisected rates, at most `budget` seconds in all
+    /// (plus one run); reports the highest rate held. Exits 4 when no rate was held.
+    func runSearch(_ request: PlanRequest, budget: Double) throws {
+        _ = try resolve(request)
+        let started = MonotonicClock.now()
+        let search = MaxRateSearch(firstRate: request.rate ?? PlanRequest.defaultRate(request.scenario), budgetSeconds: budget)
+        let outcome = try search.search(run: { rate in
+            var probe = request
+            probe.rate = rate
+            let summary = try LoadRun.execute(plan: resolve(probe), serverPIDs: serverPIDs, progress: quiet ? nil : ProgressPrinter())
+            print(MaxRateReport.line(MaxRateProbe(rate: rate, summary: summary)))
+            return summary
+        }, elapsed: { MonotonicClock.seconds(MonotonicClock.now() - started) })
+        guard var best = outcome.best else {
+            print("no rate held: every probe had errors or fell short of its plan")
+            throw ExitCode(4)
+        }
+        best.search = outcome.probes
+        print(MaxRateReport.conclusion(best, probes: outcome.probes))
+        try report(best)
+    }
+
+    private func resolve(_ request: PlanRequest) throws -> LoadPlan {
         do {
-            plan = try request.resolve(limits: SystemLimits.current())
+            return try request.resolve(limits: SystemLimits.current())
         } catch let error as LoadTestError {
             throw ValidationError(error.description)
         }
-        let summary = try LoadRun.execute(plan: plan, serverPIDs: serverPIDs, progress: quiet ? nil : ProgressPrinter())
+    }
+
+    private func report(_ summary: RunSummary) throws {
         print(SummaryTable.render(summary))
         if let json {
             try summary.json().write(to: URL(fileURLWithPath: json))
         }
-        if summary.fatal != nil { throw ExitCode(1) }
-        if !summary.clean { throw ExitCode(2) }
     }
 }

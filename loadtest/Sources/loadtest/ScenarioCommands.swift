@@ -56,6 +56,16 @@ struct Notify: ParsableCommand {
     var connectRate: Double?
     @Option(help: "Most updates to send (default: rate × duration).")
     var maxCount: Int?
+    @Flag(help: "Search the highest rate held with 0 errors and at least 99% of the plan sent: runs of --duration each, from --rate doubling until one fails, then bisecting (default: one run at --rate).")
+    var findMax = false
+    @Option(help: "Seconds the --find-max search may take in all; it stops before a run that would overrun it (default: \(Int(MaxRateSearch.defaultBudgetSeconds))).")
+    var findMaxBudget: Double?
+
+    func validate() throws {
+        if findMax && maxCount != nil { throw ValidationError("--find-max sets the count of each run from its rate; drop --max-count") }
+        if findMaxBudget != nil && !findMax { throw ValidationError("--find-max-budget needs --find-max") }
+        if let findMaxBudget, !(1...3600).contains(findMaxBudget) { throw ValidationError("--find-max-budget must be 1…3600 seconds") }
+    }
 
     func run() throws {
         var request = common.request(.notify)
@@ -63,6 +73,9 @@ struct Notify: ParsableCommand {
         request.connectRate = connectRate
         request.maxCount = maxCount
         updates.apply(to: &request)
+        if findMax {
+            return try common.runSearch(request, budget: findMaxBudget ?? MaxRateSearch.defaultBudgetSeconds)
+        }
         try common.run(request)
     }
 }

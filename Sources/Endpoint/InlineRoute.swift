@@ -1,0 +1,28 @@
+import HTTPTypes
+import NIOCore
+
+/// A request an inline route reads whole before answering.
+public struct InlineRequest: Sendable {
+    public let head: HTTPRequest
+    public let body: BoundedBody
+}
+
+/// How an inline route answers: at once, on the event loop that read the request, or after
+/// async work (a store that does I/O), written when the work is done.
+public enum InlineReply: Sendable {
+    case now(PlainResponse)
+    case later(@Sendable () async -> PlainResponse)
+}
+
+/// A route answered by the endpoint's own channel handler instead of Hummingbird's router: for
+/// the update paths, where Hummingbird's task-per-request handling cost more than the update
+/// itself (BENCHMARKS.md, "The update path on the event loop"). The same module also serves the
+/// path through Hummingbird, which takes the requests pipelined behind one of its own.
+public protocol InlineRoute: Sendable {
+    /// The most body bytes this route reads for a request with `head`; nil when it does not take it.
+    func bodyLimit(for head: HTTPRequest) -> Int?
+
+    /// Answers a request whose head `bodyLimit` accepted. A body longer than the limit, by its
+    /// `Content-Length` or as read, arrives as `.tooLarge` and is not buffered.
+    func respond(to request: InlineRequest) -> InlineReply
+}
