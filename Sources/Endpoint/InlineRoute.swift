@@ -26,3 +26,21 @@ public protocol InlineRoute: Sendable {
     /// `Content-Length` or as read, arrives as `.tooLarge` and is not buffered.
     func respond(to request: InlineRequest) -> InlineReply
 }
+
+/// Reading a request target on its UTF-8 view: inline routes look at every request's target,
+/// and `Character` indexing was a visible share of a request's cost.
+public enum RequestTarget {
+    /// For a target `<prefix><segment>[/][?query]` with a non-empty segment holding no `/`:
+    /// the segment and the query (empty when there is none). Nil for any other target.
+    public static func lastSegment(of target: String, after prefix: String) -> (segment: Substring, query: Substring)? {
+        let bytes = target.utf8
+        guard bytes.starts(with: prefix.utf8) else { return nil }
+        let start = bytes.index(bytes.startIndex, offsetBy: prefix.utf8.count)
+        let pathEnd = bytes[start...].firstIndex(of: UInt8(ascii: "?")) ?? bytes.endIndex
+        var end = pathEnd
+        if end > start, bytes[bytes.index(before: end)] == UInt8(ascii: "/") { end = bytes.index(before: end) }
+        guard end > start, !bytes[start..<end].contains(UInt8(ascii: "/")) else { return nil }
+        let queryStart = pathEnd == bytes.endIndex ? pathEnd : bytes.index(after: pathEnd)
+        return (target[start..<end], target[queryStart...])
+    }
+}

@@ -76,17 +76,7 @@ struct UpdateInlineRoute: InlineRoute {
     }
 
     /// The token and query of a request target `/update/<token>[/][?query]`; nil for any other.
-    /// On the UTF-8 view: this runs for every PUT, and `Character` indexing was a visible share of it.
     static func token(in target: String) -> (token: Substring, query: Substring)? {
-        let bytes = target.utf8
-        let prefix = "/update/".utf8
-        guard bytes.starts(with: prefix) else { return nil }
-        let tokenStart = bytes.index(bytes.startIndex, offsetBy: prefix.count)
-        let pathEnd = bytes[tokenStart...].firstIndex(of: UInt8(ascii: "?")) ?? bytes.endIndex
-        var tokenEnd = pathEnd
-        if tokenEnd > tokenStart, bytes[bytes.index(before: tokenEnd)] == UInt8(ascii: "/") { tokenEnd = bytes.index(before: tokenEnd) }
-        guard tokenEnd > tokenStart, !bytes[tokenStart..<tokenEnd].contains(UInt8(ascii: "/")) else { return nil }
-        let queryStart = pathEnd == bytes.endIndex ? pathEnd : bytes.index(after: pathEnd)
-        return (target[tokenStart..<tokenEnd], target[queryStart...])
+        RequestTarget.lastSegment(of: target, after: "/update/").map { ($0.segment, $0.query) }
     }
 }

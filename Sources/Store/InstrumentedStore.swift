@@ -26,7 +26,7 @@ public struct InstrumentedStore: Store {
         })
         self.metrics = metrics
         nonBlocking = base.nonBlocking.map {
-            InstrumentedNonBlockingStore(base: $0, save: metrics["save"]!, delete: metrics["delete"]!)
+            InstrumentedNonBlockingStore(base: $0, device: metrics["device"]!, save: metrics["save"]!, delete: metrics["delete"]!)
         }
     }
 
@@ -110,8 +110,13 @@ struct OperationMetrics: Sendable {
 /// The instrumented store's inline calls, timed and counted under the same labels.
 struct InstrumentedNonBlockingStore: NonBlockingStore {
     let base: any NonBlockingStore
+    let device: OperationMetrics
     let save: OperationMetrics
     let delete: OperationMetrics
+
+    func deviceNow(_ uaid: UAID) throws -> DeviceRecord? {
+        try device.measure { try base.deviceNow(uaid) }
+    }
 
     func saveNow(_ message: StoredMessage, for uaid: UAID, limit: Int) throws -> SaveResult {
         try save.measure { try base.saveNow(message, for: uaid, limit: limit) }

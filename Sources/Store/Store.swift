@@ -97,6 +97,9 @@ extension Store {
 
 /// The calls of the ack path without `async`, offered by backends that never block.
 public protocol NonBlockingStore: Sendable {
+    /// `Store.device`, done before returning.
+    func deviceNow(_ uaid: UAID) throws -> DeviceRecord?
+
     /// `Store.save`, done before returning.
     func saveNow(_ message: StoredMessage, for uaid: UAID, limit: Int) throws -> SaveResult
 

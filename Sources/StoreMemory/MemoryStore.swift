@@ -13,23 +13,30 @@ public final class MemoryStore: Store, NonBlockingStore {
         var messages: [StoredMessage] = []
     }
 
-    private let devices = Locked<[UAID: Device]>([:])
+    /// Sharded by UAID: endpoint threads saving and reactors acking rarely meet on one lock.
+    private let shards: [Locked<[UAID: Device]>] = (0..<32).map { _ in Locked([:]) }
+
+    private func shard(_ uaid: UAID) -> Locked<[UAID: Device]> { shards[Int(truncatingIfNeeded: uaid.low % 32)] }
 
     public init() {}
 
     public func device(_ uaid: UAID) async throws -> DeviceRecord? {
-        devices.withLock { devices in
+        deviceNow(uaid)
+    }
+
+    public func deviceNow(_ uaid: UAID) -> DeviceRecord? {
+        shard(uaid).withLock { devices in
             devices[uaid].map { DeviceRecord(deviceProtocol: $0.deviceProtocol, channels: $0.channels.keys.sorted()) }
         }
     }
 
     public func deviceProtocol(_ uaid: UAID) async throws -> DeviceProtocol? {
-        devices.withLock { $0[uaid]?.deviceProtocol }
+        shard(uaid).withLock { $0[uaid]?.deviceProtocol }
     }
 
     public func register(_ uaid: UAID, channel: ChannelID, protocol deviceProtocol: DeviceProtocol,
                          maxChannels: Int) async throws -> RegisterResult {
-        devices.withLock { devices in
+        shard(uaid).withLock { devices in
             if devices[uaid]?.channels.keys.contains(channel) == true { return .registered }
             // Only new channels count against the limit, and a refused device is not created.
             if (devices[uaid]?.channels.count ?? 0) >= maxChannels { return .tooManyChannels }
@@ -39,14 +46,14 @@ public final class MemoryStore: Store, NonBlockingStore {
     }
 
     public func unregister(_ uaid: UAID, channel: ChannelID) async throws {
-        devices.withLock { devices in
+        shard(uaid).withLock { devices in
             guard devices[uaid]?.channels.removeValue(forKey: channel) != nil else { return }
             devices[uaid]?.messages.removeAll { $0.channel == channel }
         }
     }
 
     public func drop(_ uaid: UAID) async throws {
-        devices.withLock { devices in
+        shard(uaid).withLock { devices in
             _ = devices.removeValue(forKey: uaid)
         }
     }
@@ -57,7 +64,7 @@ public final class MemoryStore: Store, NonBlockingStore {
 
     public func saveNow(_ message: StoredMessage, for uaid: UAID, limit: Int) -> SaveResult {
         let now = StoredMessage.unixSeconds()
-        return devices.withLock { devices in
+        return shard(uaid).withLock { devices in
             guard let newest = devices[uaid]?.channels[message.channel] else {
                 return devices[uaid] == nil ? .unknownDevice : .unknownChannel
             }
@@ -95,7 +102,7 @@ public final class MemoryStore: Store, NonBlockingStore {
 
     public func fetchMessages(_ uaid: UAID, limit: Int) async throws -> [StoredMessage] {
         let now = StoredMessage.unixSeconds()
-        return devices.withLock { devices in
+        return shard(uaid).withLock { devices in
             guard devices[uaid] != nil else { return [] }
             devices[uaid]?.messages.removeAll { $0.isExpired(now: now) }
             return Array(devices[uaid]!.messages.prefix(limit))
@@ -112,7 +119,7 @@ public final class MemoryStore: Store, NonBlockingStore {
 
     @discardableResult
     public func deleteNow(_ reference: MessageReference, for uaid: UAID) -> Bool {
-        devices.withLock { devices in
+        shard(uaid).withLock { devices in
             guard let index = devices[uaid]?.messages.firstIndex(where: reference.matches) else { return false }
             devices[uaid]?.messages.remove(at: index)
             return true
@@ -122,6 +129,6 @@ public final class MemoryStore: Store, NonBlockingStore {
     public func healthCheck() async throws {}
 
     public func close() async throws {
-        devices.withLock { $0.removeAll() }
+        for shard in shards { shard.withLock { $0.removeAll() } }
     }
 }

@@ -22,6 +22,9 @@ public struct PushRoutes: RouteModule {
         self.settings = settings
     }
 
+    /// `POST /wpush/…/<token>` on the event loop that read it.
+    public var inlineRoutes: [any InlineRoute] { [PushInlineRoute(handler: handler)] }
+
     public func addRoutes(to router: Hummingbird.Router<BasicRequestContext>) {
         for (path, version): (RouterPath, String?) in [("/wpush/v1/:token", "v1"), ("/wpush/v2/:token", "v2"), ("/wpush/:token", nil)] {
             router.post(path) { [handler] request, context in
@@ -71,5 +74,29 @@ public struct PushRoutes: RouteModule {
             .accessControlAllowHeaders: "content-encoding, encryption, crypto-key, ttl, topic, urgency, authorization, content-type",
             .accessControlMaxAge: "86400",
         ]
+    }
+}
+
+/// `POST /wpush/v1/<token>`, `/wpush/v2/<token>` and `/wpush/<token>` read by the endpoint's
+/// inline handler; everything else stays with the router.
+struct PushInlineRoute: InlineRoute {
+    let handler: PushHandler
+    private static let paths: [(prefix: String, version: String?)] = [("/wpush/v1/", "v1"), ("/wpush/v2/", "v2"), ("/wpush/", nil)]
+
+    func bodyLimit(for head: HTTPRequest) -> Int? {
+        guard head.method == .post, let target = head.path, Self.match(target) != nil else { return nil }
+        return PushRequest.maxPayload
+    }
+
+    func respond(to request: InlineRequest) -> InlineReply {
+        let (token, version) = Self.match(request.head.path ?? "") ?? ("", nil)
+        return handler.respond(to: PushInput(version: version, token: token, headers: request.head.headerFields, body: request.body))
+    }
+
+    private static func match(_ target: String) -> (token: Substring, version: String?)? {
+        for path in paths {
+            if let (token, _) = RequestTarget.lastSegment(of: target, after: path.prefix) { return (token, path.version) }
+        }
+        return nil
     }
 }
