@@ -8,7 +8,9 @@
 #
 # Knobs (environment): BENCH_WS_PORT (28080), BENCH_ENDPOINT_PORT (28180; server i uses +i),
 # BENCH_SCALE_CLIENTS (100000: the many-process idle run; 0 skips it), BENCH_SKIP_BUILD=1 (use the
-# release binaries as they are).
+# release binaries as they are), PUSHGO (a pushgo binary: the notify, connect and stored scenarios
+# run against it too, side by side, the servers alternating, BENCH_SIDE_RUNS (3) times each; without
+# it the peer is skipped), BENCH_ONLY_SIDE=1 (only the side-by-side runs).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -18,6 +20,7 @@ WS_PORT="${BENCH_WS_PORT:-28080}"
 EP_PORT="${BENCH_ENDPOINT_PORT:-28180}"
 SCALE_CLIENTS="${BENCH_SCALE_CLIENTS:-100000}"
 URL="ws://127.0.0.1:$WS_PORT/"
+MEMCACHED_PORT="${BENCH_MEMCACHED_PORT:-28311}"
 
 # Server settings come only from this script.
 while read -r name; do unset "$name"; done < <(compgen -e | grep '^SIMPLEPUSH_' || true)
@@ -66,7 +69,7 @@ start_servers() {
     for ((i = 0; i < count; i++)); do
         mkdir -p "$WORK/server-$i"
         (cd "$WORK/server-$i" && exec env SIMPLEPUSH_DEFAULT_TOKEN_KEYS="$KEY" SIMPLEPUSH_WEBSOCKET_WORKERS="$workers" \
-            "$BIN/simplepush" serve --ws-addr "127.0.0.1:$WS_PORT" --endpoint-addr "127.0.0.1:$((EP_PORT + i))" \
+            SIMPLEPUSH_STORAGE_MEMCACHE_SERVER="127.0.0.1:$MEMCACHED_PORT" "$BIN/simplepush" serve --ws-addr "127.0.0.1:$WS_PORT" --endpoint-addr "127.0.0.1:$((EP_PORT + i))" \
             --storage "$storage" --sqlite-path "$WORK/push.sqlite" --log-level warning) >>"$WORK/server-$i.log" 2>&1 &
         SERVER_PIDS+=("$!")
         # The WebSocket listener starts before the endpoint, so an open endpoint means both are up.
@@ -102,6 +105,7 @@ run() {
 
 field() { "$BIN/loadtest" inspect "$WORK/$1.json" "$2"; }
 
+if [[ ${BENCH_ONLY_SIDE:-0} != 1 ]]; then
 # Idle connections: memory per connection and connect rate, one server process on one reactor
 # thread (a fresh server for each, so every baseline is an idle server).
 start_servers 1 1 memory
@@ -163,6 +167,117 @@ run "stored,note:WebPush 256 B in the SQLite store" webpush-stored-sqlite stored
 start_servers 1 0 memory
 run churn churn churn --url "$URL" --clients 2000 --channels 1 --rate 5000 --duration 5 --source-addresses 4
 stop_servers
+fi
+
+# Side by side with the peer. Its configs are written here; its ports are ours, so the same
+# load commands drive both.
+PEER_PID=""
+MEMCACHED_PID=""
+stop_peer() {
+    if [[ -n $PEER_PID ]]; then
+        kill "$PEER_PID" 2>/dev/null || true
+        for _ in $(seq 50); do kill -0 "$PEER_PID" 2>/dev/null || break; sleep 0.1; done
+        kill -9 "$PEER_PID" 2>/dev/null || true
+        wait "$PEER_PID" 2>/dev/null || true
+        PEER_PID=""
+    fi
+}
+stop_memcached() {
+    if [[ -n $MEMCACHED_PID ]]; then kill "$MEMCACHED_PID" 2>/dev/null || true; wait "$MEMCACHED_PID" 2>/dev/null || true; MEMCACHED_PID=""; fi
+}
+trap 'stop_peer; stop_memcached; cleanup' EXIT
+
+start_memcached() {
+    stop_memcached
+    memcached -l 127.0.0.1 -p "$MEMCACHED_PORT" -U 0 -m 1024 -u "$(id -un)" >>"$WORK/memcached.log" 2>&1 &
+    MEMCACHED_PID=$!
+    for _ in $(seq 100); do port_open "$MEMCACHED_PORT" && return; sleep 0.1; done
+    echo "memcached did not start"; exit 1
+}
+
+# pushgo's config: its WebSocket and endpoint listeners on our ports, 19,000 connections each,
+# no store or memcached.
+write_peer_config() {
+    local store=$1 file="$WORK/pushgo-$1.toml"
+    {
+        echo '[default]'; echo 'current_host = "127.0.0.1"'
+        echo '[websocket]'; echo '[websocket.listener]'; echo "addr = \"127.0.0.1:$WS_PORT\""; echo 'max_connections = 19000'
+        echo '[endpoint]'; echo '[endpoint.listener]'; echo "addr = \"127.0.0.1:$EP_PORT\""; echo 'max_connections = 19000'
+        echo '[propping]'; echo 'type = "noop"'
+        echo '[logging]'; echo 'type = "stdout"'; echo 'format = "text"'; echo 'filter = 3'
+        if [[ $store == none ]]; then
+            echo '[storage]'; echo 'type = "none"'
+        else
+            echo '[storage]'; echo 'type = "memcache_memcachego"'; echo '[storage.memcache]'; echo "server = [\"127.0.0.1:$MEMCACHED_PORT\"]"
+        fi
+        echo '[router]'; echo '[router.listener]'; echo "addr = \"127.0.0.1:$((EP_PORT + 50))\""
+        echo '[discovery]'; echo 'type = "static"'
+        echo '[metrics]'
+        echo '[balancer]'; echo 'type = "none"'
+    } >"$file"
+    echo "$file"
+}
+
+start_peer() {
+    local store=$1 config
+    stop_servers
+    stop_peer
+    config="$(write_peer_config "$store")"
+    mkdir -p "$WORK/pushgo"
+    (cd "$WORK/pushgo" && ulimit -n 20000 2>/dev/null; exec "$PUSHGO" -config "$config") >>"$WORK/pushgo.log" 2>&1 </dev/null &
+    PEER_PID=$!
+    for _ in $(seq 300); do port_open "$WS_PORT" && port_open "$EP_PORT" && break; sleep 0.1; done
+    port_open "$EP_PORT" || { echo "pushgo did not start; log:"; tail -20 "$WORK/pushgo.log"; exit 1; }
+    SERVER_PIDS=("$PEER_PID")
+    SERVERS_TEXT="\`pushgo -config\` (storage $store, written by the bench)"
+}
+
+# side TAGS START... : one side-by-side run of ours or the peer, each from a fresh process. START is
+# the start command and its arguments (start_servers … or start_peer …).
+side_start() {
+    if [[ $1 == peer ]]; then start_peer "$2"; else stop_peer; start_servers 1 "$3" "$2"; fi
+}
+
+side_pair() {
+    local pair=$1 ours_store=$2 peer_store=$3 round role store tags max
+    local ours_name="simplepush ($ours_store store)" peer_name="pushgo ($peer_store)"
+    [[ $ours_store == memcache ]] && start_memcached
+    for round in $(seq "${BENCH_SIDE_RUNS:-3}"); do
+        # Alternate which server goes first, round by round.
+        local order=(ours peer)
+        ((round % 2 == 0)) && order=(peer ours)
+        for role in "${order[@]}"; do
+            if [[ $role == ours ]]; then store=$ours_store; name=$ours_name; else store=$peer_store; name=$peer_name; fi
+            tags="side,pair:$pair,role:$role,server:$name"
+            side_start "$role" "$store" 1
+            run "$tags,figure:connect" "side-$pair-$role-$round-connect" connect --url "$URL" --clients 15000 --rate 100000 --max-pending 2000 --duration 3 @PIDS@
+            side_start "$role" "$store" 0
+            run "$tags,figure:max" "side-$pair-$role-$round-max" notify --url "$URL" --clients 1000 --channels 1 --rate 2000 --duration 3 --http-connections 128 --find-max --find-max-budget 60 @PIDS@
+            max="$(field "side-$pair-$role-$round-max" plan.rate | cut -d. -f1)"
+            max="${max:-400}"
+            side_start "$role" "$store" 0
+            run "$tags,figure:half" "side-$pair-$role-$round-half" notify --url "$URL" --clients 1000 --channels 1 --rate "$((max / 2))" --duration 10 --http-connections 128 @PIDS@
+            side_start "$role" "$store" 0
+            run "$tags,figure:cpu" "side-$pair-$role-$round-cpu" notify --url "$URL" --clients 1000 --channels 1 --rate 1500 --duration 10 --http-connections 128 @PIDS@
+            if [[ $store != none ]]; then
+                side_start "$role" "$store" 0
+                run "$tags,figure:stored" "side-$pair-$role-$round-stored" stored --url "$URL" --clients 5000 --channels 2 --rate 20000 --connect-rate 10000 --duration 30 @PIDS@
+            fi
+        done
+    done
+    stop_peer
+    stop_servers
+    stop_memcached
+}
+
+if [[ -n ${PUSHGO:-} ]]; then
+    [[ -x $PUSHGO ]] || { echo "PUSHGO=$PUSHGO is not an executable"; exit 1; }
+    echo "==> side by side with $PUSHGO, ${BENCH_SIDE_RUNS:-3} runs each, alternating"
+    side_pair "no store" memory none
+    side_pair memcached memcache memcache
+else
+    echo "==> no PUSHGO given: the side-by-side runs against pushgo are skipped (make bench PUSHGO=<path to pushgo>)"
+fi
 
 MACHINE="$(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo), Linux $(uname -r), open-file limit $(ulimit -Hn)"
 "$BIN/loadtest" bench-report --manifest "$MANIFEST" --markdown "$ROOT/BENCHMARKS.md" --machine "$MACHINE"

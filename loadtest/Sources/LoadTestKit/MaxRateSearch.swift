@@ -45,6 +45,8 @@ public struct MaxRateSearch {
     public struct Outcome {
         /// The run at the highest rate held; nil when none was.
         public var best: RunSummary?
+        /// The last run made, held or not.
+        public var last: RunSummary?
         public var probes: [MaxRateProbe]
     }
 
@@ -52,6 +54,7 @@ public struct MaxRateSearch {
     public func search(run: (Double) throws -> RunSummary, elapsed: () -> Double) rethrows -> Outcome {
         var probes: [MaxRateProbe] = []
         var best: RunSummary?
+        var last: RunSummary?
         var held: Double?     // highest rate held
         var failed: Double?   // lowest rate that failed
         var rate = min(max(firstRate, floorRate), ceilingRate)
@@ -59,6 +62,7 @@ public struct MaxRateSearch {
         while probes.count < maxProbes {
             let start = elapsed()
             let summary = try run(rate)
+            last = summary
             longestProbe = max(longestProbe, elapsed() - start)
             let probe = MaxRateProbe(rate: rate, summary: summary)
             probes.append(probe)
@@ -72,7 +76,7 @@ public struct MaxRateSearch {
                   elapsed() + longestProbe <= budgetSeconds else { break }
             rate = next
         }
-        return Outcome(best: best, probes: probes)
+        return Outcome(best: best, last: last, probes: probes)
     }
 
     /// The next rate to try, nil when the search is done.
