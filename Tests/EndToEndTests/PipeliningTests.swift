@@ -67,4 +67,24 @@ final class PipeliningTests: EndToEndTestCase {
         XCTAssertEqual(responses.map(\.status), [413, 200], "\(responses)")
         XCTAssertEqual(try device.client.receiveNotification(timeout: 2).map(\.version), [2])
     }
+
+    /// An app server that sends its update and goes away before the answer (a flaky network, a
+    /// timeout on its side): the update is still kept and delivered, and the server goes on.
+    func testAnUpdateWhoseClientLeftBeforeTheAnswerIsStillDelivered() throws {
+        let server = try startServer()
+        let device = try registeredDevice(on: server)
+        let path = URL(string: device.endpoint)!.path
+        for version in 1 ... 20 {
+            let connection = try TCPConnection(port: server.endpointPort)
+            try connection.write(Array(put(path, version: version).utf8))
+            connection.close()
+        }
+        var newest: Int64 = 0
+        let deadline = Deadline(seconds: 5)
+        while newest < 20 && !deadline.hasPassed {
+            newest = max(newest, try device.client.receiveNotification(timeout: 2).map(\.version).max() ?? 0)
+        }
+        XCTAssertEqual(newest, 20, "the last update arrived")
+        assertStatus(try HTTPTestClient.put(device.endpoint, version: "21"), 200, "the endpoint still answers")
+    }
 }
