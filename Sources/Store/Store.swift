@@ -38,7 +38,9 @@ public enum StoreError: Error, CustomStringConvertible, Sendable {
 /// conformance suite (Tests/StoreTests).
 ///
 /// Calls may block inside the backend, so callers run them from async contexts, never from a
-/// reactor thread; each backend keeps its blocking work off the caller's executor.
+/// reactor thread; each backend keeps its blocking work off the caller's executor. The one
+/// exception is `nonBlocking`: a backend that never blocks offers its calls there without
+/// `async`, for reactors and event loops to make inline.
 public protocol Store: Sendable {
     // MARK: The device record
 
