@@ -166,6 +166,8 @@ let package = Package(
             "Endpoint", "SimplePushModule", "Routing", "PushCore", "Store", "StoreMemory",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "NIOEmbedded", package: "swift-nio"),
+            .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "WebPushTests", dependencies: ["WebPush", "PushCore", "Store", "Routing"]),
