@@ -94,7 +94,7 @@ let package = Package(
         ]),
         // SimplePush as a module: its connection handler on the node and its /update routes.
         .target(name: "SimplePushModule", dependencies: [
-            "SimplePush", "ConnectionNode", "Reactor", "Endpoint", "Routing", "PushCore", "Store", "HTTPForm", "Observability",
+            "SimplePush", "ConnectionNode", "Reactor", "Endpoint", "Routing", "PushCore", "Store", "HTTPForm", "Observability", "WebSocket",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "CoreMetrics", package: "swift-metrics"),

@@ -170,22 +170,12 @@ stop_servers
 fi
 
 # Side by side with the peer. Its configs are written here; its ports are ours, so the same
-# load commands drive both.
-PEER_PID=""
+# load commands drive both. The peer's pid goes in SERVER_PIDS, so stop_servers stops it too.
 MEMCACHED_PID=""
-stop_peer() {
-    if [[ -n $PEER_PID ]]; then
-        kill "$PEER_PID" 2>/dev/null || true
-        for _ in $(seq 50); do kill -0 "$PEER_PID" 2>/dev/null || break; sleep 0.1; done
-        kill -9 "$PEER_PID" 2>/dev/null || true
-        wait "$PEER_PID" 2>/dev/null || true
-        PEER_PID=""
-    fi
-}
 stop_memcached() {
     if [[ -n $MEMCACHED_PID ]]; then kill "$MEMCACHED_PID" 2>/dev/null || true; wait "$MEMCACHED_PID" 2>/dev/null || true; MEMCACHED_PID=""; fi
 }
-trap 'stop_peer; stop_memcached; cleanup' EXIT
+trap 'stop_memcached; cleanup' EXIT
 
 start_memcached() {
     stop_memcached
@@ -221,21 +211,19 @@ write_peer_config() {
 start_peer() {
     local store=$1 config
     stop_servers
-    stop_peer
     config="$(write_peer_config "$store")"
     mkdir -p "$WORK/pushgo"
     (cd "$WORK/pushgo" && ulimit -n 20000 2>/dev/null; exec "$PUSHGO" -config "$config") >>"$WORK/pushgo.log" 2>&1 </dev/null &
-    PEER_PID=$!
+    SERVER_PIDS=("$!")
     for _ in $(seq 300); do port_open "$WS_PORT" && port_open "$EP_PORT" && break; sleep 0.1; done
     port_open "$EP_PORT" || { echo "pushgo did not start; log:"; tail -20 "$WORK/pushgo.log"; exit 1; }
-    SERVER_PIDS=("$PEER_PID")
     SERVERS_TEXT="\`pushgo -config\` (storage $store, written by the bench)"
 }
 
-# side TAGS START... : one side-by-side run of ours or the peer, each from a fresh process. START is
-# the start command and its arguments (start_servers … or start_peer …).
+# side_start ROLE STORE WORKERS: a fresh server process for the next run, ours (WORKERS reactor
+# threads) or the peer's (ROLE peer).
 side_start() {
-    if [[ $1 == peer ]]; then start_peer "$2"; else stop_peer; start_servers 1 "$3" "$2"; fi
+    if [[ $1 == peer ]]; then start_peer "$2"; else start_servers 1 "$3" "$2"; fi
 }
 
 side_pair() {
@@ -265,7 +253,6 @@ side_pair() {
             fi
         done
     done
-    stop_peer
     stop_servers
     stop_memcached
 }

@@ -11,8 +11,9 @@ public enum BoundedBody: Sendable {
 
 extension Request {
     /// Reads the body, stopping as soon as it passes `limit` bytes, so an oversized body is
-    /// never buffered whole.
+    /// never buffered whole; one whose `Content-Length` already says so is not read at all.
     public func readBody(limit: Int) async -> BoundedBody {
+        if let declared = headers[.contentLength].flatMap(Int.init), declared > limit { return .tooLarge }
         var body = ByteBuffer()
         do {
             for try await chunk in self.body {

@@ -1,4 +1,5 @@
 import HTTPTypes
+import Hummingbird
 import NIOCore
 
 /// A request an inline route reads whole before answering.
@@ -12,6 +13,14 @@ public struct InlineRequest: Sendable {
 public enum InlineReply: Sendable {
     case now(PlainResponse)
     case later(@Sendable () async -> PlainResponse)
+
+    /// The answer as a Hummingbird response, for the same route served through the router.
+    public func response() async -> Response {
+        switch self {
+        case .now(let response): return Response(response)
+        case .later(let work): return Response(await work())
+        }
+    }
 }
 
 /// A route answered by the endpoint's own channel handler instead of Hummingbird's router: for

@@ -7,6 +7,7 @@ import Observability
 import PushCore
 import Routing
 import Store
+import WebSocket
 
 /// What an update request carries, whichever way the endpoint read it.
 struct UpdateRequest: Sendable {
@@ -28,15 +29,9 @@ struct UpdateHandler: Sendable {
 
     /// Through Hummingbird's router: the requests pipelined behind another of its own.
     func handle(_ request: Request, token: String) async -> Response {
-        let limit = settings.current.bodyLimit
-        let declared = request.headers[.contentLength].flatMap(Int.init) ?? 0
-        // An oversized declared body is refused unread.
-        let body = declared > limit ? BoundedBody.tooLarge : await request.readBody(limit: limit)
-        let update = UpdateRequest(token: token[...], query: (request.uri.query ?? "")[...], headers: request.headers, body: body)
-        switch respond(to: update) {
-        case .now(let response): return Response(response)
-        case .later(let work): return Response(await work())
-        }
+        let body = await request.readBody(limit: settings.current.bodyLimit)
+        return await respond(to: UpdateRequest(token: token[...], query: (request.uri.query ?? "")[...],
+                                               headers: request.headers, body: body)).response()
     }
 
     /// The answer, made before returning when the store and every router never wait (the memory
@@ -51,10 +46,10 @@ struct UpdateHandler: Sendable {
             return .now(.jsonError(.notImplemented, message: "Unsupported Transfer-Encoding; only chunked is accepted",
                                    headers: headers))
         }
-        let checked = drain.isDraining ? .answer(.shuttingDown) : check(request, live: live)
-        guard case .save(let uaid, let update) = checked else {
-            guard case .answer(let outcome) = checked else { preconditionFailure() }
-            return .now(finish(outcome, headers: headers))
+        let (uaid, update): (UAID, Update)
+        switch drain.isDraining ? .answer(.shuttingDown) : check(request, live: live) {
+        case .answer(let outcome): return .now(finish(outcome, headers: headers))
+        case .save(let to, let saved): (uaid, update) = (to, saved)
         }
         if let inline = store.nonBlocking, router.deliversInline {
             return .now(finish(saveNow(update, for: uaid, in: inline), headers: headers))
@@ -161,10 +156,7 @@ struct UpdateHandler: Sendable {
     private static func isFormBody(_ contentType: String?) -> Bool {
         guard let contentType else { return true }
         // On bytes: Foundation's trimming and lowercasing were a visible part of a PUT's cost.
-        let isSpace = { (byte: UInt8) in byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
-        let mediaType = contentType.utf8.prefix { $0 != UInt8(ascii: ";") }.drop(while: isSpace).reversed().drop(while: isSpace)
-        return mediaType.reversed().elementsEqual("application/x-www-form-urlencoded".utf8) { byte, expected in
-            (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte) == expected
-        }
+        let mediaType = contentType[..<(contentType.utf8.firstIndex(of: UInt8(ascii: ";")) ?? contentType.endIndex)]
+        return HeaderFields.equalsIgnoringASCIICase(mediaType.trimmingHTTPWhitespace(), "application/x-www-form-urlencoded")
     }
 }

@@ -5,6 +5,7 @@ import Logging
 import PushCore
 import Routing
 import Store
+import WebSocket
 
 /// SimplePush's routes on the endpoint: `PUT /update/<token>` and its CORS preflight.
 public struct UpdateRoutes: RouteModule {
@@ -38,14 +39,13 @@ public struct UpdateRoutes: RouteModule {
     /// Parses an update's `version`. Missing or empty means "now" (Unix seconds); otherwise only
     /// decimal digits fitting a 64-bit signed integer are accepted. Nil means invalid.
     public static func parseVersion(_ text: String?, now: Date) -> Version? {
-        let digits = (text ?? "").utf8.drop { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }
-            .reversed().drop { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }.reversed()
+        let digits = (text ?? "").trimmingHTTPWhitespace()
         if digits.isEmpty {
             return Version(max(0, now.timeIntervalSince1970.rounded(.down)))
         }
         // Int64.init alone would also take a sign.
-        guard digits.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else { return nil }
-        return Version(String(decoding: digits, as: UTF8.self))
+        guard digits.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else { return nil }
+        return Version(digits)
     }
 
     private static func preflightHeaders(cors: Bool) -> HTTPFields {

@@ -31,15 +31,7 @@ public struct InstrumentedStore: Store {
     }
 
     private func measure<T>(_ operation: String, _ work: () async throws -> T) async throws -> T {
-        let operation = metrics[operation]!
-        let start = DispatchTime.now().uptimeNanoseconds
-        defer { operation.record(since: start) }
-        do {
-            return try await work()
-        } catch {
-            operation.errors.increment()
-            throw error
-        }
+        try await metrics[operation]!.measure(work)
     }
 
     public func device(_ uaid: UAID) async throws -> DeviceRecord? {
@@ -91,8 +83,16 @@ struct OperationMetrics: Sendable {
     let duration: CoreMetrics.Timer
     let errors: CoreMetrics.Counter
 
-    func record(since start: UInt64) {
-        duration.recordNanoseconds(Int64(DispatchTime.now().uptimeNanoseconds - start))
+    // The same, with and without `async`: Swift cannot make one function both.
+    func measure<T>(_ work: () async throws -> T) async throws -> T {
+        let start = DispatchTime.now().uptimeNanoseconds
+        defer { record(since: start) }
+        do {
+            return try await work()
+        } catch {
+            errors.increment()
+            throw error
+        }
     }
 
     func measure<T>(_ work: () throws -> T) throws -> T {
@@ -104,6 +104,10 @@ struct OperationMetrics: Sendable {
             errors.increment()
             throw error
         }
+    }
+
+    private func record(since start: UInt64) {
+        duration.recordNanoseconds(Int64(DispatchTime.now().uptimeNanoseconds - start))
     }
 }
 

@@ -114,7 +114,7 @@ public final class MemoryStore: Store, NonBlockingStore {
         deleteNow(reference, for: uaid)
     }
 
-    /// Everything is behind one short lock: a reactor may ack inline.
+    /// Every call is a short critical section on one shard's lock: a reactor may make it inline.
     public var nonBlocking: (any NonBlockingStore)? { self }
 
     @discardableResult

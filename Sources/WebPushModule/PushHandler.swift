@@ -47,13 +47,8 @@ struct PushHandler: Sendable {
 
     /// Through Hummingbird's router: the requests pipelined behind another of its own.
     func handle(_ request: Request, version: String?, token: String) async -> Response {
-        let declared = request.headers[.contentLength].flatMap(Int.init) ?? 0
-        // An oversized declared body is refused unread.
-        let body = declared > PushRequest.maxPayload ? BoundedBody.tooLarge : await request.readBody(limit: PushRequest.maxPayload)
-        switch respond(to: PushInput(version: version, token: token[...], headers: request.headers, body: body)) {
-        case .now(let response): return Response(response)
-        case .later(let work): return Response(await work())
-        }
+        let body = await request.readBody(limit: PushRequest.maxPayload)
+        return await respond(to: PushInput(version: version, token: token[...], headers: request.headers, body: body)).response()
     }
 
     /// The answer, made before returning when the store and every router never wait (the memory

@@ -32,8 +32,8 @@ public enum RequestHeadParseResult: Sendable {
     case failure(HTTPFailure)
 }
 
-/// Lookups shared by request and response heads.
-enum HeaderFields {
+/// Lookups shared by request and response heads, and by the endpoint's header checks.
+public enum HeaderFields {
     static func value(of name: String, in headers: [(name: String, value: String)]) -> String? {
         var joined: String?
         for field in headers where equalsIgnoringASCIICase(field.name, name) {
@@ -51,7 +51,7 @@ enum HeaderFields {
         }
     }
 
-    static func equalsIgnoringASCIICase<A: StringProtocol, B: StringProtocol>(_ lhs: A, _ rhs: B) -> Bool {
+    public static func equalsIgnoringASCIICase<A: StringProtocol, B: StringProtocol>(_ lhs: A, _ rhs: B) -> Bool {
         lhs.utf8.elementsEqual(rhs.utf8) { asciiLowercase($0) == asciiLowercase($1) }
     }
 
@@ -61,11 +61,15 @@ enum HeaderFields {
 }
 
 extension StringProtocol {
-    /// Drops leading and trailing spaces and tabs (HTTP's optional whitespace).
-    func trimmingHTTPWhitespace() -> SubSequence {
-        let isWhitespace: (Character) -> Bool = { $0 == " " || $0 == "\t" }
-        guard let first = firstIndex(where: { !isWhitespace($0) }),
-              let last = lastIndex(where: { !isWhitespace($0) }) else { return self[endIndex...] }
-        return self[first...last]
+    /// Drops leading and trailing spaces and tabs (HTTP's optional whitespace). On the UTF-8
+    /// view: the endpoint trims on every request. Both ends are ASCII bytes, so the indices found
+    /// there are character boundaries.
+    public func trimmingHTTPWhitespace() -> SubSequence {
+        let isWhitespace: (UInt8) -> Bool = { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }
+        // A Substring's UTF-8 view runs both ways and shares this value's indices.
+        let bytes = Substring(self).utf8
+        guard let first = bytes.firstIndex(where: { !isWhitespace($0) }),
+              let last = bytes.lastIndex(where: { !isWhitespace($0) }) else { return self[endIndex...] }
+        return self[first..<bytes.index(after: last)]
     }
 }

@@ -48,7 +48,7 @@ struct CommonOptions: ParsableArguments {
     /// Validates, runs, prints the table, writes the JSON; exits 1 on a fatal failure, 2 when the
     /// run had errors, 3 when it was clean but fell short of its plan.
     func run(_ request: PlanRequest) throws {
-        let summary = try LoadRun.execute(plan: resolve(request), serverPIDs: serverPIDs, progress: quiet ? nil : ProgressPrinter())
+        let summary = try execute(request)
         try report(summary)
         if summary.exitStatus != 0 { throw ExitCode(summary.exitStatus) }
     }
@@ -62,7 +62,7 @@ struct CommonOptions: ParsableArguments {
         let outcome = try search.search(run: { rate in
             var probe = request
             probe.rate = rate
-            let summary = try LoadRun.execute(plan: resolve(probe), serverPIDs: serverPIDs, progress: quiet ? nil : ProgressPrinter())
+            let summary = try execute(probe)
             print(MaxRateReport.line(MaxRateProbe(rate: rate, summary: summary)))
             return summary
         }, elapsed: { MonotonicClock.seconds(MonotonicClock.now() - started) })
@@ -78,6 +78,10 @@ struct CommonOptions: ParsableArguments {
         best.search = outcome.probes
         print(MaxRateReport.conclusion(best, probes: outcome.probes))
         try report(best)
+    }
+
+    private func execute(_ request: PlanRequest) throws -> RunSummary {
+        try LoadRun.execute(plan: resolve(request), serverPIDs: serverPIDs, progress: quiet ? nil : ProgressPrinter())
     }
 
     private func resolve(_ request: PlanRequest) throws -> LoadPlan {
