@@ -1,7 +1,7 @@
 # Build stage: the official Swift image, release build of the server only.
 FROM swift:6.3-bookworm AS build
 # The same packages as the Makefile's BUILD_PACKAGES (make test checks it: scripts/check-dockerfile.sh).
-RUN apt-get update && apt-get install -y --no-install-recommends libsqlite3-dev pkg-config libmemcached-dev \
+RUN apt-get update && apt-get install -y --no-install-recommends libsqlite3-dev pkg-config libmemcached-dev libssl-dev \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY Package.swift ./
@@ -12,7 +12,7 @@ RUN swift build -c release --product simplepush --static-swift-stdlib \
     && cp .build/release/simplepush /usr/local/bin/simplepush
 
 # Run stage: a slim Debian with only the runtime libraries the binary links (SQLite, libmemcached
-# and its util library; libmemcached's libhashkit links OpenSSL's libcrypto), as a non-root user.
+# and its util library, OpenSSL's libssl for TLS on the device listener), as a non-root user.
 FROM debian:bookworm-slim
 RUN apt-get update && apt-get install -y --no-install-recommends libsqlite3-0 libmemcached11 libmemcachedutil2 \
         libssl3 libstdc++6 ca-certificates \

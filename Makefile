@@ -5,8 +5,8 @@ BIN := .build/$(CONFIG)/simplepush
 # Debian packages the build needs (the Dockerfile's build stage installs the same ones:
 # scripts/check-dockerfile.sh, run by make test, compares the two), and those only the tests
 # need (python3-venv: the WebPush interoperability tests run pywebpush and friends from .venv).
-BUILD_PACKAGES := libsqlite3-dev pkg-config libmemcached-dev
-TEST_PACKAGES := memcached python3-venv
+BUILD_PACKAGES := libsqlite3-dev pkg-config libmemcached-dev libssl-dev
+TEST_PACKAGES := memcached python3-venv curl
 APT_PACKAGES := $(BUILD_PACKAGES) $(TEST_PACKAGES)
 
 .PHONY: run build test test-firefox deps bench clean fuzz fuzz-smoke
@@ -20,13 +20,15 @@ build: deps
 # Installs what is missing, builds everything once, runs the end-to-end suite with memcached as
 # the store, then every test (the end-to-end suite again on SQLite), then the WebPush contract
 # against the built server with real third-party clients (pywebpush, http_ece, py_vapid from
-# PyPI in .venv) on every store.
+# PyPI in .venv) on every store, then TLS on both listeners (interop/tls: Python's ssl and
+# websockets for wss://, curl for https://, with a test CA made per run).
 test: deps
 	bash scripts/check-dockerfile.sh
 	$(SWIFT) build --build-tests
 	SIMPLEPUSH_E2E_STORAGE=memcache $(SWIFT) test --skip-build --disable-swift-testing --filter EndToEndTests
 	$(SWIFT) test --skip-build --disable-swift-testing
 	bash interop/webpush/run.sh
+	bash interop/tls/run.sh
 
 # A real headless Firefox (Debian's firefox-esr, installed if missing) subscribes through the
 # built server and receives a message sent with pywebpush.

@@ -16,6 +16,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -30,6 +31,11 @@ let package = Package(
     targets: [
         // Linux epoll/eventfd, which Swift's Glibc module does not export.
         .target(name: "CEpoll"),
+        // OpenSSL 3 (Debian libssl-dev) for TLS on the reactor and in the load tester: a C shim, so
+        // the event loop sees "want read / want write" and OpenSSL's types stay out of Swift.
+        .target(name: "CTLS", linkerSettings: [.linkedLibrary("ssl"), .linkedLibrary("crypto")]),
+        // TLS contexts and non-blocking connections over CTLS.
+        .target(name: "TLS", dependencies: ["CTLS"]),
         // RFC 6455: upgrade parsing, frame codec. Pure value code over bytes.
         .target(name: "WebSocket", dependencies: [
             .product(name: "Crypto", package: "swift-crypto"),
@@ -70,13 +76,13 @@ let package = Package(
         .target(name: "SimplePush", dependencies: ["PushCore", "Store", "JSON"]),
         // The epoll reactor: sockets, WebSocket framing, timers, mailbox. Knows nothing of SimplePush.
         .target(name: "Reactor", dependencies: [
-            "CEpoll", "WebSocket",
+            "CEpoll", "WebSocket", "TLS",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "CoreMetrics", package: "swift-metrics"),
         ]),
         // Runs protocol handlers on reactors (one chosen per connection), the UAID registry, the local router.
         .target(name: "ConnectionNode", dependencies: [
-            "Reactor", "WebSocket", "PushCore", "Routing", "Observability",
+            "Reactor", "WebSocket", "PushCore", "Routing", "Observability", "TLS",
             .product(name: "Logging", package: "swift-log"),
         ]),
         // application/x-www-form-urlencoded decoding: pure code over bytes, fuzzed alone.
@@ -89,6 +95,7 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "CoreMetrics", package: "swift-metrics"),
         ]),
@@ -123,7 +130,7 @@ let package = Package(
         // Wires the pieces from the config; owns start-up and shutdown order.
         .target(name: "App", dependencies: [
             "PushCore", "ConfigFile", "ConfigLoader", "Store", "StoreMemory", "StoreSQLite", "StoreMemcached",
-            "ConnectionNode", "Reactor", "Endpoint", "Routing", "SimplePushModule", "WebPushModule", "Observability",
+            "ConnectionNode", "Reactor", "Endpoint", "Routing", "SimplePushModule", "WebPushModule", "Observability", "TLS",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -136,7 +143,7 @@ let package = Package(
 
         // The load tester: its own epoll client loop, as lean as the server.
         .target(name: "LoadTestKit", dependencies: [
-            "CEpoll", "WebSocket", "JSON",
+            "CEpoll", "WebSocket", "JSON", "TLS",
             .product(name: "Histogram", package: "hdrhistogram-swift"),
             .product(name: "Crypto", package: "swift-crypto"),
         ], path: "loadtest/Sources/LoadTestKit"),

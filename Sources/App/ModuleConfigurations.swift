@@ -4,6 +4,7 @@ import Endpoint
 import PushCore
 import Reactor
 import SimplePushModule
+import TLS
 import WebPushModule
 
 // Each module gets its own settings type; these fill them from the configuration file's tree.
@@ -40,10 +41,28 @@ extension EndpointConfiguration {
         tcpKeepAliveIdle = listener.tcpKeepAliveIdle
         tcpKeepAliveInterval = listener.tcpKeepAliveInterval
         tcpKeepAliveCount = listener.tcpKeepAliveCount
+        if listener.usesTLS {
+            do {
+                tls = try EndpointTLS(certificateChainFile: listener.certFile, keyFile: listener.keyFile)
+            } catch {
+                throw AppError.badCertificate("endpoint", "\(error)")
+            }
+        }
     }
 }
 
 extension ServerConfig.Listener {
+    /// The device listener's TLS context, or nil for a plain listener. `previous` lends its
+    /// session-ticket keys (a reload), so devices resume their sessions across it.
+    func deviceTLSContext(previous: TLSContext? = nil) throws -> TLSContext? {
+        guard usesTLS else { return nil }
+        do {
+            return try TLSContext.server(certificateChainFile: certFile, keyFile: keyFile, previous: previous)
+        } catch {
+            throw AppError.badCertificate("websocket", "\(error)")
+        }
+    }
+
     /// `host:port` of a listener; the loader has checked the form, so this fails only for a
     /// config built in code.
     static func parse(_ address: String, section: String) throws -> (host: String, port: Int) {

@@ -20,12 +20,13 @@ final class RunningConfig: Sendable {
 }
 
 /// Applies a re-read config while running. Limits, origins, channel, data and stored-message caps, CORS, the
-/// public URL, token keys and the log level change live; listeners, workers, storage, log format
+/// public URL, token keys and the log level change live, and the TLS listeners re-read their certificate files; listeners, workers, storage, log format
 /// and output, metrics listener and shutdown grace keep their start-up values until a restart,
 /// and each such change is named in the log.
 struct Reloader: Sendable {
     let running: RunningConfig
     let node: ConnectionNode
+    let certificates: ListenerCertificates
     let simplePush: Live<SimplePushSettings>
     let webPush: Live<WebPushSettings>
     let logs: LogSetup
@@ -54,6 +55,7 @@ struct Reloader: Sendable {
         // The listener cannot change without a restart, so its address is the running one.
         if let node = try? NodeConfiguration(applied) { self.node.apply(node) }
         logs.level.value = Logger.Level(applied.logging.level)
+        certificates.reload(node: self.node, logger: logger)
         logger.notice("config reloaded", metadata: ["changed": "\(changed.subtracting(pending).sorted())"])
         if !pending.isEmpty {
             logger.warning("config changes that need a restart", metadata: ["keys": "\(pending.sorted())"])

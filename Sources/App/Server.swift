@@ -34,7 +34,10 @@ public enum Server {
         // WebPush first: it takes only hellos that ask for it; SimplePush takes the rest.
         let protocols: [any ConnectionProtocolModule] = (config.webPush.enabled ? [WebPushProtocol(store: store, settings: webPush)] : [])
             + [SimplePushProtocol(store: store, settings: simplePush)]
-        let node = try ConnectionNode(NodeConfiguration(config), protocols: protocols, version: version, logger: logger)
+        let certificates = try ListenerCertificates(config, endpoint: EndpointConfiguration(config))
+        var nodeConfiguration = try NodeConfiguration(config)
+        nodeConfiguration.reactor.tls = certificates.deviceContext
+        let node = try ConnectionNode(nodeConfiguration, protocols: protocols, version: version, logger: logger)
         let drain = DrainSwitch()
         // Where an accepted message goes: this node's connections, else the store keeps it.
         let router = RouterChain([node])
@@ -51,7 +54,7 @@ public enum Server {
         }
 
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
-            .init(service: EndpointServer.makeApplication(try EndpointConfiguration(config), modules: modules, logger: logger,
+            .init(service: EndpointServer.makeApplication(certificates.endpointConfiguration, modules: modules, logger: logger,
                                                           onServerRunning: { port in
                 logger.info("endpoint listening", metadata: ["port": "\(port)"])
             }), serviceName: "endpoint"),
@@ -63,7 +66,8 @@ public enum Server {
                                   serviceName: "metrics"))
         }
         let running = RunningConfig(config: config, tokens: tokens)
-        let reloader = Reloader(running: running, node: node, simplePush: simplePush, webPush: webPush, logs: logs, logger: logger, load: reload)
+        let reloader = Reloader(running: running, node: node, certificates: certificates, simplePush: simplePush, webPush: webPush,
+                                logs: logs, logger: logger, load: reload)
         services.append(.init(service: SignalService(reloader: reloader, logs: logs, logger: logger), serviceName: "signals"))
         // Last in the list, so it is the first to shut down.
         services.append(.init(service: NodeService(node: node, drain: drain, logger: logger), serviceName: "websocket"))

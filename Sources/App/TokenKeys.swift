@@ -60,6 +60,8 @@ public enum AppError: Error, CustomStringConvertible {
     case tokenKeyFile(String, String)
     /// A listener (by section) whose address is not host:port.
     case badListener(String, String)
+    /// A listener (by section) whose certificate or key cannot be used.
+    case badCertificate(String, String)
 
     public var description: String {
         switch self {
@@ -68,6 +70,8 @@ public enum AppError: Error, CustomStringConvertible {
                 + "starts over with a new key, which invalidates every endpoint URL already issued"
         case .badListener(_, let address):
             return "cannot listen on \(address)"
+        case .badCertificate(let section, let problem):
+            return "\(section).listener TLS: \(problem)"
         }
     }
 }

@@ -58,7 +58,8 @@ public struct ServerConfig: Equatable, Sendable {
 
     /// `[endpoint]` and `[endpoint.listener]`
     public struct EndpointSection: Equatable, Sendable {
-        /// Public base URL of the update endpoint, used in `pushEndpoint`. Empty: `http://<listener addr>`.
+        /// Public base URL of the update endpoint, used in `pushEndpoint`. Empty: `http://<listener addr>`
+        /// (`https://` when the listener has TLS).
         public var url = ""
         /// Answer OPTIONS and PUT with CORS headers.
         public var enableCORS = false
@@ -75,7 +76,7 @@ public struct ServerConfig: Equatable, Sendable {
 
         /// The base URL endpoints are built on, without a trailing slash.
         public var publicURL: String {
-            var base = url.isEmpty ? "http://\(listener.address)" : url
+            var base = url.isEmpty ? "\(listener.usesTLS ? "https" : "http")://\(listener.address)" : url
             while base.hasSuffix("/") { base.removeLast() }
             return base
         }
@@ -92,10 +93,17 @@ public struct ServerConfig: Equatable, Sendable {
         public var tcpKeepAliveIdle = 60.0
         public var tcpKeepAliveInterval = 10.0
         public var tcpKeepAliveCount = 6
+        /// TLS: the certificate chain (PEM, leaf first) and its private key (PEM). Both set: the
+        /// listener speaks only TLS (wss:// or https://); both empty: plain. Re-read on SIGHUP.
+        public var certFile = ""
+        public var keyFile = ""
         public init(address: String, maxConnections: Int = 0) {
             self.address = address
             self.maxConnections = maxConnections
         }
+
+        /// Whether a certificate is configured (the loader refuses one of the two files alone).
+        public var usesTLS: Bool { !certFile.isEmpty || !keyFile.isEmpty }
     }
 
     /// `[storage]`, `[storage.sqlite]` and `[storage.memcache]`

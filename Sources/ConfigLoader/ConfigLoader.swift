@@ -38,6 +38,10 @@ public enum ConfigLoader {
         file?.apply(to: &config, problems: &problems)
         TextSources.applyEnvironment(environment, to: &config, problems: &problems)
         TextSources.applyOverrides(overrides, to: &config, problems: &problems)
+        for (section, listener) in [("websocket", config.websocket.listener), ("endpoint", config.endpoint.listener)]
+        where listener.certFile.isEmpty != listener.keyFile.isEmpty {
+            problems.add("\(section).listener: cert_file and key_file go together (set both for TLS, or neither)")
+        }
         try problems.throwIfAny()
         return config
     }

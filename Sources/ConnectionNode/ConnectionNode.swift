@@ -5,6 +5,7 @@ import PushCore
 import Reactor
 import Routing
 import Synchronization
+import TLS
 
 /// The device-facing side: `workers` reactors sharing the WebSocket port, each serving the
 /// protocols it was given (one chosen per connection at its hello), with one registry of
@@ -95,6 +96,13 @@ public final class ConnectionNode: InlineRouter, Sendable {
     public func apply(_ configuration: NodeConfiguration) {
         for worker in workers {
             worker.execute { $0.apply(configuration) }
+        }
+    }
+
+    /// Device connections accepted from now on use `context` (a reloaded certificate).
+    public func replaceTLSContext(_ context: TLSContext) {
+        for worker in workers {
+            worker.execute { $0.reactor.replaceTLSContext(context) }
         }
     }
 

@@ -1,6 +1,6 @@
 /// What the HTTP endpoint reads from the configuration: its listener and per-connection limits,
 /// fixed at start-up. The app fills it from the file.
-public struct EndpointConfiguration: Sendable, Equatable {
+public struct EndpointConfiguration: Sendable {
     /// The address to listen on; empty means every IPv4 interface.
     public var host = "127.0.0.1"
     public var port = 8081
@@ -17,6 +17,8 @@ public struct EndpointConfiguration: Sendable, Equatable {
     public var tcpKeepAliveIdle = 60.0
     public var tcpKeepAliveInterval = 10.0
     public var tcpKeepAliveCount = 6
+    /// Set: the listener speaks https only.
+    public var tls: EndpointTLS?
 
     public init() {}
 }

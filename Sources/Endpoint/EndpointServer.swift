@@ -30,7 +30,8 @@ public enum EndpointServer {
         return Application(
             router: makeRouter(modules, logger: logger),
             server: .guardedHTTP1(limits: limits, registry: ConnectionRegistry(capacity: limits.maxConnections),
-                                  warnings: warnings, inlineRoutes: modules.flatMap(\.inlineRoutes)),
+                                  warnings: warnings, inlineRoutes: modules.flatMap(\.inlineRoutes),
+                                  tls: configuration.tls),
             configuration: ApplicationConfiguration(address: bindAddress(host: configuration.host, port: configuration.port)),
             onServerRunning: { channel in
                 // The listening channel is only reachable here; first, to see accept errors before NIO's backoff.

@@ -18,6 +18,8 @@ struct GuardedHTTP1Channel: ServerChildChannel {
     let registry: ConnectionRegistry
     let warnings: LimitWarnings
     let inlineRoutes: [any InlineRoute]
+    /// Set: TLS is terminated here, in front of everything else in the pipeline.
+    let tls: EndpointTLS?
 
     struct Refused: Error {}
 
@@ -49,6 +51,9 @@ struct GuardedHTTP1Channel: ServerChildChannel {
                 let state = try channel.pipeline.syncOperations.handler(type: HTTPConnectionStateHandler.self)
                 try channel.pipeline.syncOperations.addHandler(InlineRoutesHandler(routes: inlineRoutes, logger: logger), position: .after(state))
             }
+            // Added last, at the front: the byte watcher and every handler after it see plain HTTP.
+            // A stalled handshake sends no request head, so the header timeout ends it.
+            if let tls { try channel.pipeline.syncOperations.addHandler(tls.makeHandler(), position: .first) }
             return value
         }.flatMapErrorThrowing { error in
             channel.close(promise: nil)
@@ -83,14 +88,15 @@ extension HTTPServerBuilder {
     /// HTTP/1 with the endpoint's connection limits; `registry` and `warnings` are shared by
     /// every connection of the listener.
     static func guardedHTTP1(
-        limits: ConnectionLimits, registry: ConnectionRegistry, warnings: LimitWarnings, inlineRoutes: [any InlineRoute]
+        limits: ConnectionLimits, registry: ConnectionRegistry, warnings: LimitWarnings, inlineRoutes: [any InlineRoute],
+        tls: EndpointTLS?
     ) -> HTTPServerBuilder {
         .init { responder in
             let configuration = HTTP1Channel.Configuration(
                 additionalChannelHandlers: [ConnectionGuard(limits: limits, registry: registry, warnings: warnings)])
             return GuardedHTTP1Channel(
                 http1: HTTP1Channel(responder: responder, configuration: configuration),
-                limits: limits, registry: registry, warnings: warnings, inlineRoutes: inlineRoutes)
+                limits: limits, registry: registry, warnings: warnings, inlineRoutes: inlineRoutes, tls: tls)
         }
     }
 }

@@ -1,5 +1,6 @@
 import CEpoll
 import Foundation
+import TLS
 import WebSocket
 
 extension Reactor {
@@ -17,7 +18,16 @@ extension Reactor {
             }
             let slot = allocateSlot(fd: fd)
             liveSockets += 1
+            // One deadline covers the TLS handshake and the upgrade after it.
             slots[Int(slot)].deadline = clock.seconds(after: settings.handshakeTimeout)
+            if let context = settings.tls {
+                guard let connection = TLSConnection.accept(context, fd: fd) else {
+                    release(slot, notify: false)
+                    continue
+                }
+                tlsConnections[Int(slot)] = connection
+                slots[Int(slot)].flags.insert(.tlsHandshaking)
+            }
             if cepoll_add(epollFD, fd, UInt32(CEPOLL_IN | CEPOLL_RDHUP), id(of: slot).token) != 0 {
                 release(slot, notify: false)
             }
@@ -45,6 +55,7 @@ extension Reactor {
         } else {
             slot = UInt32(slots.count)
             slots.append(Slot())
+            if settings.tls != nil { tlsConnections.append(nil) }
         }
         slots[Int(slot)].fd = fd
         slots[Int(slot)].phase = .handshaking
@@ -61,6 +72,10 @@ extension Reactor {
         guard slots[index].phase != .free else { return }
         let wasOpen = slots[index].phase == .open
         let id = id(of: slot)
+        if !tlsConnections.isEmpty, let connection = tlsConnections[index] {
+            connection.free()
+            tlsConnections[index] = nil
+        }
         Glibc.close(slots[index].fd)
         slots[index].fd = -1
         slots[index].phase = .free

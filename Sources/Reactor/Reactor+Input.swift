@@ -4,17 +4,35 @@ import WebSocket
 
 extension Reactor {
     func readable(_ slot: UInt32) {
+        if slots[Int(slot)].flags.contains(.tlsHandshaking) {
+            guard advanceTLSHandshake(slot) else { return }
+        }
+        // TLS hands over one record per read: take a few while they come, so a busy connection
+        // does not cost a wake-up per record; the rest waits for the next turn.
+        for _ in 0..<(tlsConnections.isEmpty ? 1 : 4) {
+            let count = receive(slot)
+            if count < 0 {
+                if count == -Int(EAGAIN) || count == -Int(EINTR) { return }
+                release(slot, notify: true)
+                return
+            }
+            if count == 0 {
+                release(slot, notify: true)
+                return
+            }
+            take(slot, count)
+            let index = Int(slot)
+            guard isCurrent(id(of: slot)), !slots[index].flags.contains(.readingPaused) else { return }
+            switch slots[index].phase {
+            case .handshaking, .open: continue
+            case .closing, .failed, .free: return
+            }
+        }
+    }
+
+    /// Hands the `count` bytes just read into the shared buffer to the connection's phase.
+    private func take(_ slot: UInt32, _ count: Int) {
         let index = Int(slot)
-        let count = Int(csocket_recv(slots[index].fd, readBuffer.baseAddress, UInt(readBuffer.count)))
-        if count < 0 {
-            if count == -Int(EAGAIN) || count == -Int(EINTR) { return }
-            release(slot, notify: true)
-            return
-        }
-        if count == 0 {
-            release(slot, notify: true)
-            return
-        }
         metrics.bytesIn.increment(by: Int64(count))
         let fresh = UnsafeRawBufferPointer(rebasing: readBuffer[0..<count])
         switch slots[index].phase {

@@ -78,7 +78,7 @@ extension Reactor {
         slots[index].deadline = clock.seconds(after: settings.closeLinger)
         pendingInput[slot] = nil
         assemblers[slot] = nil
-        if pendingOutput[slot] == nil { shutdown(slots[index].fd, Int32(SHUT_WR)) }
+        if pendingOutput[slot] == nil { endWriting(slot) }
         // Input is drained while closing, so the peer's EOF is seen.
         if wasMasked { updateInterest(slot) }
     }
@@ -100,7 +100,7 @@ extension Reactor {
             }
             return
         }
-        var written = bytes.withUnsafeBytes { Int(csocket_send(slots[index].fd, $0.baseAddress, UInt($0.count))) }
+        var written = bytes.withUnsafeBytes { transmit(slot, $0) }
         if written == bytes.count {
             metrics.bytesOut.increment(by: Int64(written))
             return
@@ -124,7 +124,7 @@ extension Reactor {
             }
             return
         }
-        let written = pending.withUnsentBytes { Int(csocket_send(slots[index].fd, $0.baseAddress, UInt($0.count))) }
+        let written = pending.withUnsentBytes { transmit(slot, $0) }
         if written < 0 {
             if written != -Int(EAGAIN) && written != -Int(EINTR) { fail(slot) }
             return
@@ -137,7 +137,7 @@ extension Reactor {
         pendingOutput[slot] = nil
         slots[index].flags.remove(.wantsWrite)
         updateInterest(slot)
-        if slots[index].phase == .closing { shutdown(slots[index].fd, Int32(SHUT_WR)) }
+        if slots[index].phase == .closing { endWriting(slot) }
     }
 
     /// Registers the epoll events the slot wants: input unless it is masked while reading is

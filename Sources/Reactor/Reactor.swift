@@ -1,6 +1,7 @@
 import CEpoll
 import Foundation
 import Logging
+import TLS
 import WebSocket
 
 /// One epoll loop on one thread, owning its sockets. Several reactors share a port through
@@ -31,6 +32,9 @@ public final class Reactor {
         public var pongTimeout = 30.0
         /// TCP keepalive probes after this many silent seconds; 0 turns them off.
         public var tcpKeepalive = 0
+        /// Set: the listener speaks TLS (wss://) with this context. TLS on or off is fixed when
+        /// the reactor is made; the context itself may be replaced (`replaceTLSContext`).
+        public var tls: TLSContext?
 
         public init(host: String, port: Int) {
             self.host = host
@@ -55,6 +59,8 @@ public final class Reactor {
     var pendingInput: [UInt32: [UInt8]] = [:]
     var pendingOutput: [UInt32: OutputBuffer] = [:]
     var assemblers: [UInt32: MessageAssembler] = [:]
+    /// A TLS listener's connections, by slot (empty on a plain listener): 8 bytes a slot.
+    var tlsConnections = ContiguousArray<TLSConnection?>()
     /// Slots whose socket failed during the current callback, with the id to report as closed
     /// (nil when the WebSocket was not open).
     var failedSlots: [(slot: UInt32, report: ConnectionID?)] = []
@@ -98,6 +104,14 @@ public final class Reactor {
 
     /// The port actually bound (useful when configured as 0).
     public var boundPort: Int { Int(csocket_local_port(listenFD)) }
+
+    /// Connections accepted from now on use `context` (a reloaded certificate); open ones keep
+    /// theirs. Ignored on a plain listener.
+    public func replaceTLSContext(_ context: TLSContext) {
+        handle.preconditionInReactorThread()
+        guard settings.tls != nil else { return }
+        settings.tls = context
+    }
 
     /// Changes limits for messages, handshakes and idle connections from now on.
     public func updateLimits(maxMessageLen: Int, handshakeTimeout: Double, idleTimeout: Double, pongTimeout: Double) {
@@ -206,6 +220,8 @@ public final class Reactor {
 
     func handle(event: UInt32, id: ConnectionID) {
         guard isCurrent(id) else { return }
+        // Mid-handshake, readable and writable both mean "try the handshake again".
+        if slots[Int(id.slot)].flags.contains(.tlsHandshaking) { return readable(id.slot) }
         if event & UInt32(CEPOLL_OUT) != 0 { flush(id.slot) }
         guard isCurrent(id), slots[Int(id.slot)].phase != .failed else { return }
         if slots[Int(id.slot)].flags.contains(.readingPaused) {

@@ -12,6 +12,11 @@ struct ReactorMetrics {
     let idleDrops: Counter
     /// Connections closed because their unsent output passed the cap (a reader that stopped).
     let outputOverflows: Counter
+    /// TLS handshakes completed in full, resumed from a session ticket, or failed (a plain-HTTP
+    /// request on the TLS port counts as failed).
+    let tlsFull: Counter
+    let tlsResumed: Counter
+    let tlsFailed: Counter
     /// How long work posted to the mailbox (deliveries, store results) waited for the loop.
     let lag: Timer
 
@@ -24,6 +29,9 @@ struct ReactorMetrics {
         bytesOut = Counter(label: "simplepush_bytes_out_total", dimensions: labels)
         idleDrops = Counter(label: "simplepush_connections_dropped_total", dimensions: labels + [("reason", "idle")])
         outputOverflows = Counter(label: "simplepush_connections_dropped_total", dimensions: labels + [("reason", "output_overflow")])
+        tlsFull = Counter(label: "simplepush_tls_handshakes_total", dimensions: labels + [("result", "full")])
+        tlsResumed = Counter(label: "simplepush_tls_handshakes_total", dimensions: labels + [("result", "resumed")])
+        tlsFailed = Counter(label: "simplepush_tls_handshakes_total", dimensions: labels + [("result", "failed")])
         lag = Timer(label: "simplepush_reactor_lag_seconds", dimensions: labels)
     }
 }

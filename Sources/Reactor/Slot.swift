@@ -29,6 +29,8 @@ struct Slot {
         static let idleWatch = Flags(rawValue: 1 << 2)
         /// An idle ping is out and unanswered: the next deadline drops the connection.
         static let probing = Flags(rawValue: 1 << 3)
+        /// A TLS listener's connection whose TLS handshake is not done: every event drives it.
+        static let tlsHandshaking = Flags(rawValue: 1 << 5)
     }
 
     var fd: Int32 = -1
