@@ -11,37 +11,38 @@ import TLS
 final class ListenerCertificates: Sendable {
     private let deviceListener: ServerConfig.Listener
     private let device: Mutex<TLSContext?>
-    /// The endpoint's configuration, its TLS (if any) made from the files.
-    let endpointConfiguration: EndpointConfiguration
+    private let endpoint: EndpointTLS?
 
-    init(_ config: ServerConfig, endpoint: EndpointConfiguration) throws {
-        deviceListener = config.websocket.listener
-        device = Mutex(try deviceListener.deviceTLSContext())
-        endpointConfiguration = endpoint
+    /// `endpoint`: the endpoint listener's TLS, already made from its files (nil: plain).
+    init(device listener: ServerConfig.Listener, endpoint: EndpointTLS?) throws {
+        deviceListener = listener
+        device = Mutex(try listener.deviceTLSContext())
+        self.endpoint = endpoint
     }
 
     var deviceContext: TLSContext? { device.withLock { $0 } }
 
     func reload(node: ConnectionNode, logger: Logger) {
         if let running = deviceContext {
-            do {
-                if let fresh = try deviceListener.deviceTLSContext(previous: running) {
-                    device.withLock { $0 = fresh }
-                    node.replaceTLSContext(fresh)
-                    logger.notice("certificate reloaded", metadata: ["listener": "websocket", "file": "\(deviceListener.certFile)"])
-                }
-            } catch {
-                logger.error("certificate reload failed, keeping the running one", metadata: ["listener": "websocket", "error": "\(error)"])
+            attempt("websocket", file: deviceListener.certFile, logger: logger) {
+                guard let fresh = try deviceListener.deviceTLSContext(previous: running) else { return }
+                device.withLock { $0 = fresh }
+                node.replaceTLSContext(fresh)
             }
         }
-        if let tls = endpointConfiguration.tls {
-            do {
-                try tls.reload()
-                logger.notice("certificate reloaded", metadata: ["listener": "endpoint", "file": "\(tls.certificateChainFile)"])
-            } catch {
-                logger.error("certificate reload failed, keeping the running one",
-                             metadata: ["listener": "endpoint", "error": "\(AppError.badCertificate("endpoint", "\(error)"))"])
+        if let endpoint {
+            attempt("endpoint", file: endpoint.certificateChainFile, logger: logger) {
+                do { try endpoint.reload() } catch { throw AppError.badCertificate("endpoint", "\(error)") }
             }
+        }
+    }
+
+    private func attempt(_ listener: String, file: String, logger: Logger, _ reload: () throws -> Void) {
+        do {
+            try reload()
+            logger.notice("certificate reloaded", metadata: ["listener": "\(listener)", "file": "\(file)"])
+        } catch {
+            logger.error("certificate reload failed, keeping the running one", metadata: ["listener": "\(listener)", "error": "\(error)"])
         }
     }
 }

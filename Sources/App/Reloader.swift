@@ -20,9 +20,9 @@ final class RunningConfig: Sendable {
 }
 
 /// Applies a re-read config while running. Limits, origins, channel, data and stored-message caps, CORS, the
-/// public URL, token keys and the log level change live, and the TLS listeners re-read their certificate files; listeners, workers, storage, log format
-/// and output, metrics listener and shutdown grace keep their start-up values until a restart,
-/// and each such change is named in the log.
+/// public URL, token keys and the log level change live, and the TLS listeners re-read their certificate
+/// files; listeners, workers, storage, log format and output, metrics listener and shutdown grace keep
+/// their start-up values until a restart, and each such change is named in the log.
 struct Reloader: Sendable {
     let running: RunningConfig
     let node: ConnectionNode

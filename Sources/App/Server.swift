@@ -34,7 +34,8 @@ public enum Server {
         // WebPush first: it takes only hellos that ask for it; SimplePush takes the rest.
         let protocols: [any ConnectionProtocolModule] = (config.webPush.enabled ? [WebPushProtocol(store: store, settings: webPush)] : [])
             + [SimplePushProtocol(store: store, settings: simplePush)]
-        let certificates = try ListenerCertificates(config, endpoint: EndpointConfiguration(config))
+        let endpointConfiguration = try EndpointConfiguration(config)
+        let certificates = try ListenerCertificates(device: config.websocket.listener, endpoint: endpointConfiguration.tls)
         var nodeConfiguration = try NodeConfiguration(config)
         nodeConfiguration.reactor.tls = certificates.deviceContext
         let node = try ConnectionNode(nodeConfiguration, protocols: protocols, version: version, logger: logger)
@@ -54,7 +55,7 @@ public enum Server {
         }
 
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
-            .init(service: EndpointServer.makeApplication(certificates.endpointConfiguration, modules: modules, logger: logger,
+            .init(service: EndpointServer.makeApplication(endpointConfiguration, modules: modules, logger: logger,
                                                           onServerRunning: { port in
                 logger.info("endpoint listening", metadata: ["port": "\(port)"])
             }), serviceName: "endpoint"),

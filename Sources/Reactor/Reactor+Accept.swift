@@ -72,7 +72,7 @@ extension Reactor {
         guard slots[index].phase != .free else { return }
         let wasOpen = slots[index].phase == .open
         let id = id(of: slot)
-        if !tlsConnections.isEmpty, let connection = tlsConnections[index] {
+        if let connection = tlsConnection(index) {
             connection.free()
             tlsConnections[index] = nil
         }

@@ -6,11 +6,16 @@ import WebSocket
 /// The byte stream under the WebSocket: the socket itself on a plain listener, OpenSSL over it
 /// on a TLS one. Both report like the socket calls: a count, 0 at end of stream, or -errno.
 extension Reactor {
+    /// The slot's TLS state; nil on a plain listener, and once a refused plain request dropped it.
+    func tlsConnection(_ index: Int) -> TLSConnection? {
+        tlsConnections.isEmpty ? nil : tlsConnections[index]
+    }
+
     /// Reads into the shared buffer.
     func receive(_ slot: UInt32) -> Int {
         let index = Int(slot)
         // A closing connection's input is only drained to see the peer's EOF: no need to decrypt it.
-        guard !tlsConnections.isEmpty, slots[index].phase != .closing, let connection = tlsConnections[index] else {
+        guard slots[index].phase != .closing, let connection = tlsConnection(index) else {
             return Int(csocket_recv(slots[index].fd, readBuffer.baseAddress, UInt(readBuffer.count)))
         }
         switch connection.read(into: readBuffer) {
@@ -24,7 +29,7 @@ extension Reactor {
 
     func transmit(_ slot: UInt32, _ bytes: UnsafeRawBufferPointer) -> Int {
         let index = Int(slot)
-        guard !tlsConnections.isEmpty, let connection = tlsConnections[index] else {
+        guard let connection = tlsConnection(index) else {
             return Int(csocket_send(slots[index].fd, bytes.baseAddress, UInt(bytes.count)))
         }
         switch connection.write(bytes) {
@@ -37,7 +42,7 @@ extension Reactor {
     /// All output is out: say so to the peer (close_notify on TLS), then shut the write side.
     func endWriting(_ slot: UInt32) {
         let index = Int(slot)
-        if !tlsConnections.isEmpty, let connection = tlsConnections[index] { connection.closeNotify() }
+        tlsConnection(index)?.closeNotify()
         shutdown(slots[index].fd, Int32(SHUT_WR))
     }
 
@@ -45,7 +50,7 @@ extension Reactor {
     /// at once); false while it waits for the peer, or when it failed and the socket is gone.
     func advanceTLSHandshake(_ slot: UInt32) -> Bool {
         let index = Int(slot)
-        guard let connection = tlsConnections[index] else { return false }
+        guard let connection = tlsConnection(index) else { return false }
         let outcome = connection.handshake()
         let wantsWrite = outcome == .wantWrite
         if slots[index].flags.contains(.wantsWrite) != wantsWrite {

@@ -160,10 +160,13 @@ def test_plain_http_on_the_tls_port_is_answered_in_plain_text_and_closed(start):
     assert b"wss://" in answer
 
 
+@pytest.mark.parametrize("listener", ["websocket", "endpoint"])
 @pytest.mark.parametrize("sent", [b"", b"\x16\x03\x01\x02\x00\x01"], ids=["silent", "half_client_hello"])
-def test_a_stalled_handshake_is_dropped_at_the_deadline(start, sent):
-    server = start(env={"SIMPLEPUSH_WEBSOCKET_HANDSHAKE_TIMEOUT": "1"})
-    with socket.create_connection(("127.0.0.1", server.ws_port), timeout=10) as raw:
+def test_a_stalled_handshake_is_dropped_at_the_deadline(start, sent, listener):
+    # The device listener's handshake deadline, the endpoint's header timeout.
+    server = start(env={"SIMPLEPUSH_WEBSOCKET_HANDSHAKE_TIMEOUT": "1", "SIMPLEPUSH_ENDPOINT_HEADER_TIMEOUT": "1"})
+    port = server.ws_port if listener == "websocket" else server.http_port
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as raw:
         raw.sendall(sent)
         began = time.monotonic()
         assert raw.recv(4096) == b""
