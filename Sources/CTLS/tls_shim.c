@@ -3,6 +3,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <arpa/inet.h>
 #include <sys/socket.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -155,8 +156,14 @@ ctls_conn *ctls_connect(ctls_context *context, int fd, const char *host, ctls_se
     SSL *ssl = new_conn(CONTEXT(context), fd);
     if (ssl == NULL) return NULL;
     if (host != NULL && host[0] != '\0') {
-        SSL_set_tlsext_host_name(ssl, host);
-        SSL_set1_host(ssl, host);
+        struct in6_addr literal;
+        if (inet_pton(AF_INET, host, &literal) == 1 || inet_pton(AF_INET6, host, &literal) == 1) {
+            // An address is checked against the certificate's IP entries, and never sent as SNI.
+            X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), host);
+        } else {
+            SSL_set_tlsext_host_name(ssl, host);
+            SSL_set1_host(ssl, host);
+        }
     }
     if (session != NULL) SSL_set_session(ssl, (SSL_SESSION *)session);
     SSL_set_connect_state(ssl);

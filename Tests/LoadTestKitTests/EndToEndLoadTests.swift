@@ -48,17 +48,25 @@ final class EndToEndLoadTests: XCTestCase {
         return Int(UInt16(bigEndian: address.sin_port))
     }
 
-    /// Starts the server with memory storage; returns its WebSocket port.
-    private func startServer() throws -> Int {
+    /// A directory for this test, removed afterwards.
+    private func scratchDirectory() throws -> URL {
+        if let scratch { return scratch }
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("loadtest-e2e-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         scratch = directory
+        return directory
+    }
+
+    /// Starts the server with memory storage; returns its WebSocket port.
+    private func startServer(environment extra: [String: String] = [:]) throws -> Int {
+        let directory = try scratchDirectory()
         let (wsPort, endpointPort) = (try freePort(), try freePort())
         let process = Process()
         process.executableURL = try binary("simplepush")
         process.arguments = ["serve", "--ws-addr", "127.0.0.1:\(wsPort)", "--endpoint-addr", "127.0.0.1:\(endpointPort)",
                              "--storage", "memory", "--log-level", "warning"]
         process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("SIMPLEPUSH_") }
+            .merging(extra) { $1 }
         process.currentDirectoryURL = directory
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
@@ -179,6 +187,76 @@ final class EndToEndLoadTests: XCTestCase {
         let counters = try XCTUnwrap(result["counters"] as? [String: Any])
         XCTAssertEqual(counters["putsAccepted"] as? Int, 600)
         XCTAssertEqual(counters["drained"] as? Int, 600)
+    }
+
+    /// Runs the openssl command line in the scratch directory.
+    private func openssl(_ arguments: [String]) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["openssl"] + arguments
+        process.currentDirectoryURL = try scratchDirectory()
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw SetupFailure("openssl \(arguments.joined(separator: " ")) failed") }
+    }
+
+    /// A CA named `ca`, or also a server certificate for 127.0.0.1 signed by it; returns the paths.
+    private func makeCA(_ ca: String) throws -> String {
+        try openssl(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1",
+                     "-subj", "/CN=\(ca)", "-keyout", "\(ca).key", "-out", "\(ca).pem"])
+        return try scratchDirectory().appendingPathComponent("\(ca).pem").path
+    }
+
+    private func makeServerCertificate(signedBy ca: String) throws -> (certificate: String, key: String) {
+        let directory = try scratchDirectory()
+        try "subjectAltName = IP:127.0.0.1\n".write(to: directory.appendingPathComponent("server.ext"), atomically: true, encoding: .utf8)
+        try openssl(["req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                     "-subj", "/CN=127.0.0.1", "-keyout", "server.key", "-out", "server.csr"])
+        try openssl(["x509", "-req", "-in", "server.csr", "-CA", "\(ca).pem", "-CAkey", "\(ca).key", "-CAcreateserial",
+                     "-days", "1", "-extfile", "server.ext", "-out", "server.pem"])
+        return (directory.appendingPathComponent("server.pem").path, directory.appendingPathComponent("server.key").path)
+    }
+
+    func testChurnOverTLSResumesReconnectsUnlessToldNotTo() throws {
+        let ca = try makeCA("test-ca")
+        let server = try makeServerCertificate(signedBy: "test-ca")
+        let port = try startServer(environment: ["SIMPLEPUSH_WEBSOCKET_LISTENER_CERT_FILE": server.certificate,
+                                                 "SIMPLEPUSH_WEBSOCKET_LISTENER_KEY_FILE": server.key])
+        let churn = ["churn", "--url", "wss://127.0.0.1:\(port)/", "--ca-file", ca, "--clients", "40", "--rate", "80", "--duration", "1"]
+
+        let (status, stderr, summary) = try runLoadTest(churn)
+        let result = try XCTUnwrap(summary, "no JSON summary; stderr:\n\(stderr)")
+        XCTAssertEqual(status, 0, "errors: \(result["errors"] ?? "?")\n\(stderr)")
+        let counters = try XCTUnwrap(result["counters"] as? [String: Any])
+        let reconnects = try XCTUnwrap(counters["reconnects"] as? Int)
+        XCTAssertGreaterThan(reconnects, 40)
+        XCTAssertEqual(counters["tlsFull"] as? Int, 40, "one full handshake per device, at set-up")
+        XCTAssertEqual(counters["tlsResumed"] as? Int, reconnects, "every reconnect resumed its session")
+
+        let (fullStatus, fullStderr, fullSummary) = try runLoadTest(churn + ["--no-tls-resume"])
+        let full = try XCTUnwrap(fullSummary, "no JSON summary; stderr:\n\(fullStderr)")
+        XCTAssertEqual(fullStatus, 0, "errors: \(full["errors"] ?? "?")")
+        let fullCounters = try XCTUnwrap(full["counters"] as? [String: Any])
+        XCTAssertEqual(fullCounters["tlsResumed"] as? Int, 0)
+        XCTAssertEqual(fullCounters["tlsFull"] as? Int, 40 + (fullCounters["reconnects"] as? Int ?? -1))
+    }
+
+    func testTLSRefusesACertificateFromAnotherCA() throws {
+        _ = try makeCA("server-ca")
+        let server = try makeServerCertificate(signedBy: "server-ca")
+        let other = try makeCA("other-ca")
+        let port = try startServer(environment: ["SIMPLEPUSH_WEBSOCKET_LISTENER_CERT_FILE": server.certificate,
+                                                 "SIMPLEPUSH_WEBSOCKET_LISTENER_KEY_FILE": server.key])
+        let (status, stderr, summary) = try runLoadTest([
+            "connect", "--url", "wss://127.0.0.1:\(port)/", "--ca-file", other, "--clients", "5", "--duration", "0.5",
+        ])
+        let result = try XCTUnwrap(summary, "no JSON summary; stderr:\n\(stderr)")
+        XCTAssertNotEqual(status, 0)
+        let errors = try XCTUnwrap(result["errors"] as? [String: Int])
+        XCTAssertEqual(errors.filter { $0.key.contains("certificate verify failed") }.values.reduce(0, +), 5, "\(errors)")
+        XCTAssertEqual((result["counters"] as? [String: Any])?["tlsFull"] as? Int, 0)
     }
 
     func testRefusesARemoteTargetWithoutTheFlag() throws {

@@ -39,6 +39,24 @@ final class PlanValidationTests: XCTestCase {
         assertInvalid(request(url: "ws://127.0.0.256:8080/"), mentioning: "IPv4")
     }
 
+    func testWSSTargetsAndTheirOptions() throws {
+        let secure = try request(url: "wss://localhost/push").resolve(limits: limits)
+        XCTAssertTrue(secure.target.tls)
+        XCTAssertEqual(secure.target.port, 443, "wss:// defaults to 443")
+        XCTAssertEqual(secure.target.hostName, "localhost", "the name TLS checks, without the port")
+        XCTAssertEqual(secure.target.description, "wss://localhost/push")
+        XCTAssertEqual(secure.tls, TLSClientPlan(caFile: nil, resume: true), "no verification, resumption on")
+        let plain = try request(url: "WS://127.0.0.1/").resolve(limits: limits)
+        XCTAssertFalse(plain.target.tls)
+        XCTAssertEqual(plain.target.port, 80)
+        XCTAssertNil(plain.tls)
+        XCTAssertEqual(try request(url: "wss://127.0.0.1:8443/") { $0.noTLSResume = true }.resolve(limits: limits).tls?.resume, false)
+        assertInvalid(request { $0.caFile = "/etc/hostname" }, mentioning: "--ca-file needs a wss://")
+        assertInvalid(request { $0.noTLSResume = true }, mentioning: "--no-tls-resume needs a wss://")
+        assertInvalid(request(url: "wss://127.0.0.1:8443/") { $0.caFile = "/nonexistent/ca.pem" }, mentioning: "cannot read")
+        assertInvalid(request(url: "https://127.0.0.1:8443/"), mentioning: "wss://")
+    }
+
     func testBoundsOnCountsRatesAndTimes() {
         assertInvalid(request { $0.clients = 0 }, mentioning: "--clients")
         assertInvalid(request { $0.clients = PlanRequest.maxClients + 1 }, mentioning: "--clients")
@@ -136,5 +154,10 @@ final class PlanValidationTests: XCTestCase {
         json["webPush"] = nil
         XCTAssertEqual(try JSONDecoder().decode(LoadPlan.self, from: JSONSerialization.data(withJSONObject: json)), simple,
                        "a plan written before WebPush existed")
+        var target = try XCTUnwrap(json["target"] as? [String: Any])
+        target["tls"] = nil
+        json["target"] = target
+        XCTAssertEqual(try JSONDecoder().decode(LoadPlan.self, from: JSONSerialization.data(withJSONObject: json)).target, simple.target,
+                       "a target written before wss:// existed")
     }
 }

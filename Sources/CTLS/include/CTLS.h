@@ -29,7 +29,8 @@ ctls_context *ctls_client_context(const char *ca_file, char *err, size_t err_len
 void ctls_context_free(ctls_context *context);
 
 ctls_conn *ctls_accept(ctls_context *context, int fd);
-// host: SNI and the name checked against the certificate (when the context verifies).
+// host: SNI and the name checked against the certificate (when the context verifies); an IP
+// address is checked against the certificate's addresses and not sent as SNI.
 // session: a ticket from an earlier connection to resume, or NULL.
 ctls_conn *ctls_connect(ctls_context *context, int fd, const char *host, ctls_session *session);
 void ctls_free(ctls_conn *conn);

@@ -1,3 +1,4 @@
+import TLS
 import WebSocket
 
 /// One simulated device: its identity (UAID, channels, endpoints) survives reconnects; the
@@ -8,6 +9,8 @@ final class Device {
         case offline
         /// TCP connect in progress.
         case connecting
+        /// TLS handshake in progress (wss://).
+        case securing
         /// Upgrade request sent, waiting for 101.
         case upgrading
         /// hello sent.
@@ -33,6 +36,12 @@ final class Device {
     var stage: Stage = .offline
     var purpose: Purpose = .setup
     var fd: Int32 = -1
+    /// The connection's TLS, on a wss:// target.
+    var tls: TLSConnection?
+    /// The session to offer on the next connection (kept across reconnects, as a browser does).
+    var tlsSession: TLSSession?
+    /// The TLS handshake waits for the socket to become writable (it is watched for that).
+    var handshakeWantsWritable = false
     var uaid = ""
     var channelIDs: [String] = []
     /// Path of each channel's update endpoint, in channel order (filled at registration).
@@ -62,6 +71,8 @@ final class Device {
     func resetConnection() {
         stage = .offline
         fd = -1
+        tls = nil
+        handshakeWantsWritable = false
         inbox = []
         outbox = []
         assembler = nil

@@ -46,6 +46,8 @@ public struct LoadPlan: Codable, Equatable, Sendable {
     /// Hard bound on the whole run in seconds: everything stops by then.
     public var timeout: Double
     public var allowRemote: Bool
+    /// How devices speak TLS, for a `wss://` target.
+    public var tls: TLSClientPlan?
 
     /// Which clients, and what part of each rate, worker `index` of `procs` takes.
     public func share(of index: Int) -> WorkerShare {
@@ -72,6 +74,20 @@ public struct LoadPlan: Codable, Equatable, Sendable {
         let base = total / parts, extra = total % parts
         let start = index * base + min(index, extra)
         return start ..< start + base + (index < extra ? 1 : 0)
+    }
+}
+
+/// The device side's TLS.
+public struct TLSClientPlan: Codable, Equatable, Sendable {
+    /// Verify the server's certificate against this CA file; nil verifies nothing (a throwaway
+    /// certificate on a test server).
+    public var caFile: String?
+    /// Offer each device's last session when it reconnects, as browsers do.
+    public var resume: Bool
+
+    public init(caFile: String?, resume: Bool) {
+        self.caFile = caFile
+        self.resume = resume
     }
 }
 

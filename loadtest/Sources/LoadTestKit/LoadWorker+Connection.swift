@@ -21,7 +21,7 @@ extension LoadWorker {
         case .success(.connected(let fd)):
             device.fd = fd
             guard watch(device, events: Self.readEvents, add: true, now: now) else { return }
-            sendUpgrade(device, now: now)
+            beginSession(device, now: now)
         case .success(.inProgress(let fd)):
             device.fd = fd
             _ = watch(device, events: Self.writeEvents, add: true, now: now)
@@ -43,7 +43,11 @@ extension LoadWorker {
             }
             guard events & UInt32(CEPOLL_OUT) != 0 else { return }
             guard watch(device, events: Self.readEvents, add: false, now: now) else { return }
-            sendUpgrade(device, now: now)
+            beginSession(device, now: now)
+            return
+        }
+        if device.stage == .securing {
+            advanceHandshake(device, now: now)
             return
         }
         if events & UInt32(CEPOLL_OUT) != 0 { flush(device, now: now) }
@@ -52,14 +56,14 @@ extension LoadWorker {
         }
     }
 
-    private func sendUpgrade(_ device: Device, now: UInt64) {
+    func sendUpgrade(_ device: Device, now: UInt64) {
         device.stage = .upgrading
         device.handshakeKey = random.handshakeKey()
         send(device, Handshake.clientRequest(host: plan.target.hostHeader, path: plan.target.path,
                                              key: device.handshakeKey, origin: nil), now: now)
     }
 
-    private func watch(_ device: Device, events: UInt32, add: Bool, now: UInt64) -> Bool {
+    func watch(_ device: Device, events: UInt32, add: Bool, now: UInt64) -> Bool {
         let token = UInt64(device.slot)
         let result = add ? cepoll_add(epoll, device.fd, events, token) : cepoll_modify(epoll, device.fd, events, token)
         if result != 0 {
@@ -73,17 +77,15 @@ extension LoadWorker {
 
     private func readAvailable(_ device: Device, now: UInt64) {
         while device.fd >= 0 {
-            switch ClientSocket.read(device.fd, into: readBuffer) {
+            switch receive(device) {
             case .bytes(let count):
                 consume(device, UnsafeRawBufferPointer(rebasing: readBuffer[0 ..< count]), now: now)
-                if count < readBuffer.count { return }
+                // A short plain read emptied the socket; TLS hands over one record at a time.
+                if device.tls == nil && count < readBuffer.count { return }
             case .wouldBlock:
                 return
-            case .closed:
-                fail(device, "closed by server: \(Self.stageName(device.stage))", now: now)
-                return
-            case .failed(let code):
-                fail(device, "read: \(ErrnoName.of(code))", now: now)
+            case .ended(let kind):
+                fail(device, kind, now: now)
                 return
             }
         }
@@ -174,20 +176,22 @@ extension LoadWorker {
             device.outbox.append(contentsOf: bytes)
             return
         }
-        let written = bytes.withUnsafeBytes { ClientSocket.write(device.fd, $0) }
-        if written < 0 {
-            fail(device, "write: \(ErrnoName.of(Int32(-written)))", now: now)
-        } else if written < bytes.count {
+        switch bytes.withUnsafeBytes({ transmit(device, $0) }) {
+        case .ended(let kind):
+            fail(device, kind, now: now)
+        case .bytes(let written) where written < bytes.count:
             device.outbox = Array(bytes[written...])
             _ = watch(device, events: Self.writeEvents, add: false, now: now)
+        case .bytes:
+            break
         }
     }
 
     private func flush(_ device: Device, now: UInt64) {
         guard !device.outbox.isEmpty else { return }
-        let written = device.outbox.withUnsafeBytes { ClientSocket.write(device.fd, $0) }
-        if written < 0 {
-            fail(device, "write: \(ErrnoName.of(Int32(-written)))", now: now)
+        let sent = device.outbox.withUnsafeBytes { transmit(device, $0) }
+        guard case .bytes(let written) = sent else {
+            if case .ended(let kind) = sent { fail(device, kind, now: now) }
             return
         }
         device.outbox.removeFirst(written)
@@ -210,6 +214,7 @@ extension LoadWorker {
     }
 
     func closeSocket(_ device: Device) {
+        endTLS(device)
         if device.fd >= 0 { ClientSocket.close(device.fd) }
         if [.greeting, .registering, .ready].contains(device.stage) { report.counters.open -= 1 }
         device.resetConnection()

@@ -93,6 +93,10 @@ extension LoadWorker {
             fail(device, "register: pushEndpoint is not an http URL", now: now)
             return nil
         }
+        guard !url.tls else {
+            fail(device, "register: pushEndpoint is https (updates are sent over http only: serve the endpoint without TLS for a load test)", now: now)
+            return nil
+        }
         if let current = updates.destination {
             guard current.host == url.host && current.port == url.port else {
                 fail(device, "register: pushEndpoints on several hosts", now: now)

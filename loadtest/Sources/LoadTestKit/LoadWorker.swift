@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import CEpoll
+import TLS
 
 /// One event loop driving a share of the devices (and, for update scenarios, the app-server side)
 /// on the calling thread: one epoll set, one read buffer, no thread per connection.
@@ -17,6 +18,8 @@ public final class LoadWorker {
     var updates: UpdateSender!
     var random = FastRandom()
     let readBuffer: UnsafeMutableRawBufferPointer
+    /// One client context for every device of a wss:// run.
+    let tlsContext: TLSContext?
 
     static let controlToken: UInt64 = 1 << 41
     static let httpTokenBit: UInt64 = 1 << 40
@@ -39,6 +42,11 @@ public final class LoadWorker {
         self.publish = publish
         report = WorkerReport(worker: index)
         hardDeadline = MonotonicClock.now() + MonotonicClock.nanoseconds(plan.timeout)
+        do {
+            tlsContext = try plan.tls.map { try TLSContext.client(trusting: $0.caFile) }
+        } catch {
+            throw LoadTestError.system("TLS client context: \(error)")
+        }
         epoll = cepoll_create()
         guard epoll >= 0 else { throw LoadTestError.system("epoll_create failed: \(ErrnoName.of(errno))") }
         readBuffer = .allocate(byteCount: 64 * 1024, alignment: 16)
@@ -215,6 +223,7 @@ public final class LoadWorker {
         switch stage {
         case .offline: return "offline"
         case .connecting: return "tcp connect"
+        case .securing: return "tls handshake"
         case .upgrading: return "websocket upgrade"
         case .greeting: return "hello"
         case .registering: return "register"

@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The options as given on the command line; nil means "use the default". `resolve` fills in
 /// defaults, checks every bound and spreads the run over processes and source addresses.
 public struct PlanRequest: Equatable, Sendable {
@@ -47,6 +51,8 @@ public struct PlanRequest: Equatable, Sendable {
     public var webPush = false
     public var payloadBytes: Int?
     public var vapidPerPush = false
+    public var caFile: String?
+    public var noTLSResume = false
 
     public init(scenario: Scenario, url: String = "ws://127.0.0.1:8080/") {
         self.scenario = scenario
@@ -78,6 +84,7 @@ public struct PlanRequest: Equatable, Sendable {
         }
         let dataSize = try Self.check("--data-size", self.dataSize ?? 0, in: 0 ... Self.maxDataSize)
         let webPush = try resolveWebPush()
+        let tls = try resolveTLS(target: target)
         let maxPending = try Self.check("--max-pending", self.maxPending ?? Self.defaultMaxPending, in: 1 ... Self.maxClients)
         let setupTimeout = try Self.check("--setup-timeout", self.setupTimeout ?? Double(Self.defaultSetupTimeout), in: 0.1 ... Self.maxDuration)
         let drainTimeout = try Self.check("--drain-timeout", self.drainTimeout ?? Double(Self.defaultDrainTimeout), in: 0 ... Self.maxDuration)
@@ -97,7 +104,7 @@ public struct PlanRequest: Equatable, Sendable {
                         connectRate: connectRate, rate: rate, duration: duration, maxCount: maxCount,
                         dataSize: dataSize, webPush: webPush, httpConnections: httpConnections, procs: procs,
                         sourceAddresses: sourceAddresses, maxPending: maxPending, setupTimeout: setupTimeout,
-                        drainTimeout: drainTimeout, timeout: timeout, allowRemote: allowRemote)
+                        drainTimeout: drainTimeout, timeout: timeout, allowRemote: allowRemote, tls: tls)
     }
 
     static func defaultChannels(_ scenario: Scenario) -> Int {
@@ -131,6 +138,19 @@ public struct PlanRequest: Equatable, Sendable {
             throw LoadTestError.invalidArgument("--payload-bytes must be 0 (no body) or between \(Self.minPayloadBytes) and \(Self.maxPayloadBytes) (an aes128gcm body is an \(Aes128gcmBody.headerLength)-byte header and a record of at least 17 bytes), got \(bytes)")
         }
         return WebPushPlan(payloadBytes: bytes, ttl: scenario == .notify ? Self.notifyTTL : Self.storedTTL, vapidPerPush: vapidPerPush)
+    }
+
+    /// The TLS options mean something only for a `wss://` target.
+    private func resolveTLS(target: LoadTarget) throws -> TLSClientPlan? {
+        guard target.tls else {
+            if caFile != nil { throw LoadTestError.invalidArgument("--ca-file needs a wss:// --url") }
+            if noTLSResume { throw LoadTestError.invalidArgument("--no-tls-resume needs a wss:// --url") }
+            return nil
+        }
+        if let caFile, access(caFile, R_OK) != 0 {
+            throw LoadTestError.invalidArgument("--ca-file \(caFile.debugDescription): cannot read it")
+        }
+        return TLSClientPlan(caFile: caFile, resume: !noTLSResume)
     }
 
     /// Enough processes that none goes over the open-file limit, unless the user chose.

@@ -42,6 +42,9 @@ public enum SummaryTable {
                                              summary.achieved, summary.planned, summary.shortfall * 100,
                                              RunSummary.allowedShortfall * 100)))
         }
+        if summary.plan.tls != nil {
+            rows.append(("tls handshakes", "\(summary.counters.tlsFull) full, \(summary.counters.tlsResumed) resumed"))
+        }
         if let cpu = summary.serverCPU {
             let perEvent = cpu.microseconds(per: summary.scenario == .notify ? summary.counters.notifications : 0)
                 .map { String(format: ", %.0f µs per notification", $0) } ?? ""

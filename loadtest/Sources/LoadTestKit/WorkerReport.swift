@@ -46,6 +46,9 @@ public struct LoadCounters: Codable, Equatable, Sendable {
     /// Stored updates received after a reconnect.
     public var drained = 0
     public var errors = 0
+    /// TLS handshakes completed in full, and by resuming an earlier session.
+    public var tlsFull = 0
+    public var tlsResumed = 0
 
     public init() {}
 
@@ -65,6 +68,8 @@ public struct LoadCounters: Codable, Equatable, Sendable {
         acked += other.acked
         drained += other.drained
         errors += other.errors
+        tlsFull += other.tlsFull
+        tlsResumed += other.tlsResumed
     }
 }
 

@@ -4,7 +4,7 @@ import LoadTestKit
 
 /// Options every scenario takes.
 struct CommonOptions: ParsableArguments {
-    @Option(help: "WebSocket URL of the server, an IPv4 address or localhost")
+    @Option(help: "WebSocket URL of the server (ws:// or wss://), an IPv4 address or localhost")
     var url = "ws://127.0.0.1:8080/"
     @Option(help: "Devices to connect, at most \(PlanRequest.maxClients) (default: \(PlanRequest.defaultClients)).")
     var clients: Int?
@@ -22,6 +22,10 @@ struct CommonOptions: ParsableArguments {
     var setupTimeout: Double?
     @Option(help: "Hard limit on the whole run in seconds (default: the plan's expected length plus a margin).")
     var timeout: Double?
+    @Option(help: "With wss://: verify the server's certificate against this CA file (default: no verification, for a test server's throwaway certificate).")
+    var caFile: String?
+    @Flag(help: "With wss://: make every reconnect a full handshake (default: a reconnect offers the device's last TLS session, as browsers do).")
+    var noTLSResume = false
     @Flag(help: "Allow a target outside 127.0.0.0/8, only a server you operate (default: loopback only).")
     var allowRemote = false
     @Option(name: .customLong("server-pid"), help: "Server process to read VmRSS from before and after connecting, and CPU time from over the measured phase, repeatable (default: none).")
@@ -42,6 +46,8 @@ struct CommonOptions: ParsableArguments {
         request.setupTimeout = setupTimeout
         request.timeout = timeout
         request.allowRemote = allowRemote
+        request.caFile = caFile
+        request.noTLSResume = noTLSResume
         return request
     }
 
