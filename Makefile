@@ -33,7 +33,7 @@ test: deps
 # A real headless Firefox (Debian's firefox-esr, installed if missing) subscribes through the
 # built server and receives a message sent with pywebpush.
 test-firefox: deps
-	$(call apt_install,firefox-esr)
+	$(call apt_install,firefox-esr libnss3-tools)
 	$(SWIFT) build --product simplepush
 	bash interop/firefox/run.sh
 

@@ -1,14 +1,19 @@
 #!/usr/bin/env python3
 """Real-browser WebPush test: headless Firefox ESR <-> simplepush <-> pywebpush.
 
-1. starts simplepush (memory storage) on two free loopback ports, in a scratch directory;
+1. makes a test CA and a certificate for 127.0.0.1/localhost (interop/tls/certs.py), and
+   starts simplepush (memory storage) with TLS on both listeners, on two free loopback ports,
+   in a scratch directory: devices on wss://, pushEndpoint URLs on https://;
 2. serves page.html and sw.js from a small HTTP server on http://localhost:<port>
    (localhost is a secure context, so service workers and push work over plain http);
-3. writes a fresh Firefox profile whose push service talks to ws://127.0.0.1:<wsport>/, with
-   the notification permission granted and everything that would reach the internet off;
+3. writes a fresh Firefox profile whose push service talks to wss://127.0.0.1:<wsport>/, with
+   the test CA imported into its certificate store by certutil (so Firefox verifies the server
+   as it would any other; no dom.push.testing.allowInsecureServerURL), the notification
+   permission granted and everything that would reach the internet off;
 4. starts `firefox-esr --headless` on the page, which registers the service worker,
    subscribes with our VAPID public key as applicationServerKey and POSTs the subscription;
-5. sends a random text to the subscription with pywebpush (aes128gcm, VAPID-signed);
+5. sends a random text to the subscription with pywebpush (aes128gcm, VAPID-signed), over
+   https:// verified against the test CA;
 6. waits for the service worker to POST the decrypted text and compares it.
 
 Exit 0 on success, 1 on failure (the server's console log and the tail of Firefox's output
@@ -31,6 +36,7 @@ import tempfile
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from urllib.parse import urlparse
 
 import requests
@@ -41,6 +47,9 @@ from pywebpush import WebPushException, webpush
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 T0 = time.monotonic()
+
+sys.path.insert(0, os.path.join(ROOT, "interop", "tls"))
+from certs import Authority  # noqa: E402  (the TLS tests' throwaway CA)
 
 
 def say(*parts):
@@ -168,8 +177,7 @@ def profile_prefs(ws_port, page_origin):
         # --- WebPush against our server
         "dom.push.enabled": True,
         "dom.push.connection.enabled": True,
-        "dom.push.serverURL": f"ws://127.0.0.1:{ws_port}/",
-        "dom.push.testing.allowInsecureServerURL": True,  # ws:// rather than wss://
+        "dom.push.serverURL": f"wss://127.0.0.1:{ws_port}/",  # verified: see import_ca
         "dom.push.loglevel": "debug",  # PushService's log -> stdout (see devtools below)
         "dom.push.requestTimeout": 10000,
         "dom.serviceWorkers.enabled": True,
@@ -297,8 +305,22 @@ def profile_prefs(ws_port, page_origin):
     }
 
 
-def write_profile(profile, ws_port, page_origin):
+def import_ca(certutil, profile, ca_path):
+    """Trusts the test CA for servers in the profile's NSS database (created here, empty)."""
+    db = f"sql:{profile}"
+    for cmd in ([certutil, "-N", "--empty-password", "-d", db],
+                [certutil, "-A", "-n", "simplepush test CA", "-t", "C,,", "-i", ca_path, "-d", db]):
+        try:
+            done = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=20)
+        except (OSError, subprocess.TimeoutExpired) as e:
+            raise SetupError(f"{' '.join(cmd)}: {e}")
+        if done.returncode != 0:
+            raise SetupError(f"{' '.join(cmd)} exited {done.returncode}: {done.stderr.strip()}")
+
+
+def write_profile(profile, ws_port, page_origin, certutil, ca_path):
     os.makedirs(profile)
+    import_ca(certutil, profile, ca_path)
     # Default-permissions file (read at startup): desktop-notification ALLOW for the page's
     # origin. Firefox 153 passes with the permissions.default pref alone; this keeps the test
     # independent of how a later version treats that pref.
@@ -362,6 +384,13 @@ def clean_env():
     return {k: v for k, v in os.environ.items() if not k.startswith("SIMPLEPUSH_")}
 
 
+def tls_env(cert_path, key_path):
+    """The server's environment for the same certificate on both listeners."""
+    return {f"SIMPLEPUSH_{listener}_LISTENER_{kind}_FILE": path
+            for listener in ("WEBSOCKET", "ENDPOINT")
+            for kind, path in (("CERT", cert_path), ("KEY", key_path))}
+
+
 def wait_event(events, want, deadline, procs, what):
     """Next event whose path is in `want`; fails on /error, a dead process, or timeout."""
     while True:
@@ -382,12 +411,36 @@ def wait_event(events, want, deadline, procs, what):
         say(f"  (ignored {path}: {body})")
 
 
+# ----------------------------------------------------------------------------------- push
+
+def send_push(endpoint, keys, text, vapid, ca_path):
+    """Sends `text` as any application server would; returns (status, Location, TTL).
+
+    Only plain values leave here, so the session's connection is closed on return: a TLS
+    keep-alive connection still open would hold up the server's shutdown by 5 s (it waits
+    for the client's close_notify)."""
+    with requests.Session() as session:
+        session.trust_env = False  # never a proxy for 127.0.0.1
+        session.verify = ca_path  # the endpoint is https://, signed by the test CA
+        try:
+            resp = webpush({"endpoint": endpoint, "keys": {"p256dh": keys["p256dh"], "auth": keys["auth"]}},
+                           data=text, vapid_private_key=vapid,
+                           vapid_claims={"sub": "mailto:firefox-test@example.com"},
+                           content_encoding="aes128gcm", ttl=60, timeout=10, requests_session=session)
+        except WebPushException as e:
+            r = e.response
+            detail = f"{r.status_code} {dict(r.headers)} {r.text}" if r is not None else str(e)
+            raise Failure(f"push rejected by the server: {detail}")
+        return resp.status_code, resp.headers.get("Location"), resp.headers.get("TTL")
+
+
 # ------------------------------------------------------------------------------------ main
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--server-bin", default=os.path.join(ROOT, ".build/debug/simplepush"))
     ap.add_argument("--firefox", default=shutil.which("firefox-esr") or "firefox-esr")
+    ap.add_argument("--certutil", default=shutil.which("certutil") or "certutil")
     ap.add_argument("--log-level", default="info", help="server --log-level (info, debug…)")
     ap.add_argument("--subscribe-timeout", type=float, default=60)
     ap.add_argument("--push-timeout", type=float, default=30)
@@ -413,19 +466,24 @@ def main():
     try:
         taken = set()
         ws_port, ep_port, page_port = free_port(taken), free_port(taken), free_port(taken)
-        endpoint_base = f"http://127.0.0.1:{ep_port}"
+        endpoint_base = f"https://127.0.0.1:{ep_port}"
         page_origin = f"http://localhost:{page_port}"
 
-        # --- the push server
+        # --- the push server, TLS on both listeners
         server_dir = os.path.join(scratch, "server")
         os.makedirs(server_dir)
+        ca = Authority()
+        ca_path = ca.write_ca(Path(server_dir) / "ca.pem")
+        server_env = clean_env()
+        cert_path, key_path, _ = ca.issue(Path(server_dir), "server")
+        server_env.update(tls_env(cert_path, key_path))
         cmd = [args.server_bin, "serve",
                "--ws-addr", f"127.0.0.1:{ws_port}",
                "--endpoint-addr", f"127.0.0.1:{ep_port}",
                "--storage", "memory", "--log-level", args.log_level]
         say("server:", " ".join(cmd))
         with open(server_log, "wb") as log:
-            server = subprocess.Popen(cmd, cwd=server_dir, env=clean_env(), stdin=subprocess.DEVNULL,
+            server = subprocess.Popen(cmd, cwd=server_dir, env=server_env, stdin=subprocess.DEVNULL,
                                       stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         ready_by = time.monotonic() + 20
         while not (port_open(ws_port) and port_open(ep_port)):
@@ -434,7 +492,7 @@ def main():
             if time.monotonic() > ready_by:
                 raise SetupError("server ports not open after 20 s")
             time.sleep(0.1)
-        say(f"server ready: ws://127.0.0.1:{ws_port}/, endpoint {endpoint_base}")
+        say(f"server ready: wss://127.0.0.1:{ws_port}/, endpoint {endpoint_base}")
 
         # --- VAPID key of the "application server"; its public half is applicationServerKey
         vapid = Vapid()
@@ -448,7 +506,7 @@ def main():
 
         # --- Firefox
         profile = os.path.join(scratch, "profile")
-        write_profile(profile, ws_port, page_origin)
+        write_profile(profile, ws_port, page_origin, args.certutil, ca_path)
         home = os.path.join(scratch, "home")
         os.makedirs(home)
         env = clean_env()
@@ -487,22 +545,11 @@ def main():
 
         # --- the push, as any application server would send it
         text = f"hello from pywebpush {secrets.token_hex(8)} ✓"
-        session = requests.Session()
-        session.trust_env = False  # never a proxy for 127.0.0.1
         sent = time.monotonic()
-        try:
-            resp = webpush({"endpoint": endpoint, "keys": {"p256dh": keys["p256dh"], "auth": keys["auth"]}},
-                           data=text, vapid_private_key=vapid,
-                           vapid_claims={"sub": "mailto:firefox-test@example.com"},
-                           content_encoding="aes128gcm", ttl=60, timeout=10, requests_session=session)
-        except WebPushException as e:
-            r = e.response
-            detail = f"{r.status_code} {dict(r.headers)} {r.text}" if r is not None else str(e)
-            raise Failure(f"push rejected by the server: {detail}")
-        say(f"push sent: {resp.status_code}, Location: {resp.headers.get('Location')}, "
-            f"TTL: {resp.headers.get('TTL')}")
-        if resp.status_code != 201:
-            raise Failure(f"push answered {resp.status_code}, expected 201")
+        code, location, ttl = send_push(endpoint, keys, text, vapid, ca_path)
+        say(f"push sent: {code}, Location: {location}, TTL: {ttl}")
+        if code != 201:
+            raise Failure(f"push answered {code}, expected 201")
 
         # --- what the service worker decrypted
         _, got, at = wait_event(pages.events, {"/pushed"}, sent + args.push_timeout, procs,
