@@ -18,7 +18,8 @@ build: deps
 	$(SWIFT) build -c $(CONFIG) --product simplepush
 
 # Installs what is missing, builds everything once, runs the end-to-end suite with memcached as
-# the store, then every test (the end-to-end suite again on SQLite), then the WebPush contract
+# the store, then over TLS on both listeners (wss://, https://), then every test (the end-to-end
+# suite again on SQLite, plain), then the WebPush contract
 # against the built server with real third-party clients (pywebpush, http_ece, py_vapid from
 # PyPI in .venv) on every store, then TLS on both listeners (interop/tls: Python's ssl and
 # websockets for wss://, curl for https://, with a test CA made per run).
@@ -26,12 +27,14 @@ test: deps
 	bash scripts/check-dockerfile.sh
 	$(SWIFT) build --build-tests
 	SIMPLEPUSH_E2E_STORAGE=memcache $(SWIFT) test --skip-build --disable-swift-testing --filter EndToEndTests
+	SIMPLEPUSH_E2E_TLS=1 $(SWIFT) test --skip-build --disable-swift-testing --filter EndToEndTests
 	$(SWIFT) test --skip-build --disable-swift-testing
 	bash interop/webpush/run.sh
 	bash interop/tls/run.sh
 
-# A real headless Firefox (Debian's firefox-esr, installed if missing) subscribes through the
-# built server and receives a message sent with pywebpush.
+# A real headless Firefox (Debian's firefox-esr, and certutil from libnss3-tools, installed if
+# missing) subscribes over wss:// through the built server and receives a message sent with
+# pywebpush over https://.
 test-firefox: deps
 	$(call apt_install,firefox-esr libnss3-tools)
 	$(SWIFT) build --product simplepush

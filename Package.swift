@@ -154,6 +154,8 @@ let package = Package(
 
         // A blocking loopback WebSocket client for tests that drive a reactor step by step.
         .target(name: "LoopbackClient", dependencies: ["WebSocket"], path: "Tests/Support/LoopbackClient"),
+        // A throwaway CA and server certificate, made with the openssl command line.
+        .target(name: "TestCertificates", path: "Tests/Support/TestCertificates"),
         // Starts a real memcached for the store and end-to-end tests.
         .target(name: "MemcachedTestSupport", path: "Tests/Support/MemcachedTestSupport"),
 
@@ -184,9 +186,10 @@ let package = Package(
             "Store", "StoreMemory", "StoreSQLite", "StoreMemcached", "PushCore", "ConfigFile", "MemcachedTestSupport",
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
-        .testTarget(name: "EndToEndTests", dependencies: ["WebSocket", "PushCore", "SimplePush", "MemcachedTestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["WebSocket", "PushCore", "SimplePush", "MemcachedTestSupport", "TLS", "TestCertificates"]),
+        .testTarget(name: "TLSTests", dependencies: ["TLS", "TestCertificates"]),
         .testTarget(name: "LoadTestKitTests", dependencies: [
-            "LoadTestKit", "JSON",
+            "LoadTestKit", "JSON", "TestCertificates",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
     ],

@@ -10,7 +10,8 @@
 # BENCH_SCALE_CLIENTS (100000: the many-process idle run; 0 skips it), BENCH_SKIP_BUILD=1 (use the
 # release binaries as they are), PUSHGO (a pushgo binary: the notify, connect and stored scenarios
 # run against it too, side by side, the servers alternating, BENCH_SIDE_RUNS (3) times each; without
-# it the peer is skipped), BENCH_ONLY_SIDE=1 (only the side-by-side runs).
+# it the peer is skipped), BENCH_ONLY_SIDE=1 (only the side-by-side runs), BENCH_ONLY=tls (only
+# the TLS runs, BENCH_TLS_RUNS (2) rounds, into their own section).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -58,6 +59,8 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 KEY="$("$BIN/simplepush" genkey)"
+# Set by the TLS runs: the variables that put our WebSocket listener on TLS.
+SERVER_TLS_ENV=()
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
@@ -68,7 +71,7 @@ start_servers() {
     stop_servers
     for ((i = 0; i < count; i++)); do
         mkdir -p "$WORK/server-$i"
-        (cd "$WORK/server-$i" && exec env SIMPLEPUSH_DEFAULT_TOKEN_KEYS="$KEY" SIMPLEPUSH_WEBSOCKET_WORKERS="$workers" \
+        (cd "$WORK/server-$i" && exec env "${SERVER_TLS_ENV[@]}" SIMPLEPUSH_DEFAULT_TOKEN_KEYS="$KEY" SIMPLEPUSH_WEBSOCKET_WORKERS="$workers" \
             SIMPLEPUSH_STORAGE_MEMCACHE_SERVER="127.0.0.1:$MEMCACHED_PORT" "$BIN/simplepush" serve --ws-addr "127.0.0.1:$WS_PORT" --endpoint-addr "127.0.0.1:$((EP_PORT + i))" \
             --storage "$storage" --sqlite-path "$WORK/push.sqlite" --log-level warning) >>"$WORK/server-$i.log" 2>&1 &
         SERVER_PIDS+=("$!")
@@ -78,7 +81,7 @@ start_servers() {
     done
     local endpoint="127.0.0.1:$EP_PORT"
     if ((count > 1)); then endpoint="127.0.0.1:$EP_PORT+i (one per process)"; fi
-    SERVERS_TEXT="$count × \`SIMPLEPUSH_WEBSOCKET_WORKERS=$workers simplepush serve --ws-addr 127.0.0.1:$WS_PORT --endpoint-addr $endpoint --storage $storage\`"
+    SERVERS_TEXT="$count × \`${SERVER_TLS_ENV[*]+${SERVER_TLS_ENV[*]//$WORK\//} }SIMPLEPUSH_WEBSOCKET_WORKERS=$workers simplepush serve --ws-addr 127.0.0.1:$WS_PORT --endpoint-addr $endpoint --storage $storage\`"
 }
 
 # run TAGS NAME ARGS...: one loadtest run; the word @PIDS@ in ARGS stands for --server-pid of
@@ -105,7 +108,7 @@ run() {
 
 field() { "$BIN/loadtest" inspect "$WORK/$1.json" "$2"; }
 
-if [[ ${BENCH_ONLY_SIDE:-0} != 1 ]]; then
+if [[ ${BENCH_ONLY_SIDE:-0} != 1 && ${BENCH_ONLY:-} != tls ]]; then
 # Idle connections: memory per connection and connect rate, one server process on one reactor
 # thread (a fresh server for each, so every baseline is an idle server).
 start_servers 1 1 memory
@@ -192,6 +195,7 @@ write_peer_config() {
     {
         echo '[default]'; echo 'current_host = "127.0.0.1"'
         echo '[websocket]'; echo '[websocket.listener]'; echo "addr = \"127.0.0.1:$WS_PORT\""; echo 'max_connections = 19000'
+        if ((${#SERVER_TLS_ENV[@]} > 0)); then echo "cert_file = \"$WORK/tls/server.pem\""; echo "key_file = \"$WORK/tls/server.key\""; fi
         echo '[endpoint]'; echo '[endpoint.listener]'; echo "addr = \"127.0.0.1:$EP_PORT\""; echo 'max_connections = 19000'
         echo '[propping]'; echo 'type = "noop"'
         echo '[logging]'; echo 'type = "stdout"'; echo 'format = "text"'; echo 'filter = 3'
@@ -217,7 +221,7 @@ start_peer() {
     SERVER_PIDS=("$!")
     for _ in $(seq 300); do port_open "$WS_PORT" && port_open "$EP_PORT" && break; sleep 0.1; done
     port_open "$EP_PORT" || { echo "pushgo did not start; log:"; tail -20 "$WORK/pushgo.log"; exit 1; }
-    SERVERS_TEXT="\`pushgo -config\` (storage $store, written by the bench)"
+    SERVERS_TEXT="\`pushgo -config\` (storage $store$( ((${#SERVER_TLS_ENV[@]} > 0)) && echo ", cert_file and key_file on its WebSocket listener"), written by the bench)"
 }
 
 # side_start ROLE STORE WORKERS: a fresh server process for the next run, ours (WORKERS reactor
@@ -257,15 +261,67 @@ side_pair() {
     stop_memcached
 }
 
-if [[ -n ${PUSHGO:-} ]]; then
-    [[ -x $PUSHGO ]] || { echo "PUSHGO=$PUSHGO is not an executable"; exit 1; }
-    echo "==> side by side with $PUSHGO, ${BENCH_SIDE_RUNS:-3} runs each, alternating"
-    side_pair "no store" memory none
-    side_pair memcached memcache memcache
-else
-    echo "==> no PUSHGO given: the side-by-side runs against pushgo are skipped (make bench PUSHGO=<path to pushgo>)"
+[[ -z ${PUSHGO:-} || -x $PUSHGO ]] || { echo "PUSHGO=$PUSHGO is not an executable"; exit 1; }
+MACHINE="$(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo), Linux $(uname -r), open-file limit $(ulimit -Hn)"
+if [[ ${BENCH_ONLY:-} != tls ]]; then
+    if [[ -n ${PUSHGO:-} ]]; then
+        echo "==> side by side with $PUSHGO, ${BENCH_SIDE_RUNS:-3} runs each, alternating"
+        side_pair "no store" memory none
+        side_pair memcached memcache memcache
+    else
+        echo "==> no PUSHGO given: the side-by-side runs against pushgo are skipped (make bench PUSHGO=<path to pushgo>)"
+    fi
+    "$BIN/loadtest" bench-report --manifest "$MANIFEST" --markdown "$ROOT/BENCHMARKS.md" --machine "$MACHINE"
+    echo "==> BENCHMARKS.md updated"
 fi
 
-MACHINE="$(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo), Linux $(uname -r), open-file limit $(ulimit -Hn)"
-"$BIN/loadtest" bench-report --manifest "$MANIFEST" --markdown "$ROOT/BENCHMARKS.md" --machine "$MACHINE"
-echo "==> BENCHMARKS.md updated"
+# TLS: idle connections and reconnect storms over ws:// and wss://, full and resumed handshakes,
+# ours (one reactor thread) and the peer (when PUSHGO is given) alternating, each on a fresh
+# process; a P-256 certificate made here. Their own manifest and section.
+if [[ ${BENCH_ONLY_SIDE:-0} != 1 ]]; then
+    MANIFEST="$WORK/tls-manifest.tsv"
+    : >"$MANIFEST"
+    mkdir -p "$WORK/tls"
+    (cd "$WORK/tls" &&
+        openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=bench-ca -keyout ca.key -out ca.pem &&
+        openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=127.0.0.1 -keyout server.key -out server.csr &&
+        echo "subjectAltName = IP:127.0.0.1" >server.ext &&
+        openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 -extfile server.ext -out server.pem) >/dev/null 2>&1 ||
+        { echo "openssl could not make the bench certificate"; exit 1; }
+    roles=(ours)
+    [[ -n ${PUSHGO:-} ]] && roles=(ours peer)
+    WSS_URL="wss://127.0.0.1:$WS_PORT/"
+    churn_args=(--clients 2000 --rate 1000 --duration 5 --source-addresses 4 @PIDS@)
+    for round in $(seq "${BENCH_TLS_RUNS:-2}"); do
+        order=("${roles[@]}")
+        ((round % 2 == 0 && ${#roles[@]} == 2)) && order=(peer ours)
+        for role in "${order[@]}"; do
+            if [[ $role == ours ]]; then name="simplepush (memory store)" store=memory; else name="pushgo (none)" store=none; fi
+            tags="side,pair:tls,role:$role,server:$name"
+            for scheme in ws wss; do
+                if [[ $scheme == wss ]]; then
+                    SERVER_TLS_ENV=("SIMPLEPUSH_WEBSOCKET_LISTENER_CERT_FILE=$WORK/tls/server.pem" "SIMPLEPUSH_WEBSOCKET_LISTENER_KEY_FILE=$WORK/tls/server.key")
+                    url=$WSS_URL
+                else
+                    SERVER_TLS_ENV=()
+                    url=$URL
+                fi
+                side_start "$role" "$store" 1
+                run "$tags,figure:idle-$scheme" "tls-$role-$round-idle-$scheme" connect --url "$url" --clients 15000 --rate 100000 --max-pending 2000 --duration 3 @PIDS@
+                if [[ $scheme == ws ]]; then
+                    side_start "$role" "$store" 1
+                    run "$tags,figure:churn-ws" "tls-$role-$round-churn-ws" churn --url "$url" "${churn_args[@]}"
+                else
+                    side_start "$role" "$store" 1
+                    run "$tags,figure:churn-full" "tls-$role-$round-churn-full" churn --url "$url" --no-tls-resume "${churn_args[@]}"
+                    side_start "$role" "$store" 1
+                    run "$tags,figure:churn-resumed" "tls-$role-$round-churn-resumed" churn --url "$url" "${churn_args[@]}"
+                fi
+            done
+            SERVER_TLS_ENV=()
+        done
+    done
+    stop_servers
+    "$BIN/loadtest" bench-report --tls --manifest "$MANIFEST" --markdown "$ROOT/BENCHMARKS.md" --machine "$MACHINE"
+    echo "==> BENCHMARKS.md (TLS section) updated"
+fi

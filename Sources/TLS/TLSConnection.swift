@@ -62,6 +62,17 @@ public struct TLSConnection {
     /// Sends close_notify, without waiting for the peer's.
     public func closeNotify() { ctls_close_notify(raw) }
 
+    /// A server's TLS 1.3 connection past its handshake that holds only its keys and sequence
+    /// numbers, OpenSSL's own state freed.
+    public var isCompact: Bool { ctls_is_compact(raw) != 0 }
+
+    /// The smallest buffer `read` takes on a server connection: one whole record.
+    public static let minimumReadCapacity = Int(CTLS_MIN_READ)
+
+    /// (Client) Asks the server for a TLS 1.3 KeyUpdate, sent with the next write.
+    @discardableResult
+    public func requestKeyUpdate() -> Bool { ctls_request_key_update(raw) != 0 }
+
     public var resumed: Bool { ctls_resumed(raw) != 0 }
     /// "TLSv1.2", "TLSv1.3".
     public var protocolName: String { String(cString: ctls_protocol(raw)) }

@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import TestCertificates
 import XCTest
 #if canImport(Glibc)
 import Glibc
@@ -189,41 +190,11 @@ final class EndToEndLoadTests: XCTestCase {
         XCTAssertEqual(counters["drained"] as? Int, 600)
     }
 
-    /// Runs the openssl command line in the scratch directory.
-    private func openssl(_ arguments: [String]) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["openssl"] + arguments
-        process.currentDirectoryURL = try scratchDirectory()
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw SetupFailure("openssl \(arguments.joined(separator: " ")) failed") }
-    }
-
-    /// A CA named `ca`, or also a server certificate for 127.0.0.1 signed by it; returns the paths.
-    private func makeCA(_ ca: String) throws -> String {
-        try openssl(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1",
-                     "-subj", "/CN=\(ca)", "-keyout", "\(ca).key", "-out", "\(ca).pem"])
-        return try scratchDirectory().appendingPathComponent("\(ca).pem").path
-    }
-
-    private func makeServerCertificate(signedBy ca: String) throws -> (certificate: String, key: String) {
-        let directory = try scratchDirectory()
-        try "subjectAltName = IP:127.0.0.1\n".write(to: directory.appendingPathComponent("server.ext"), atomically: true, encoding: .utf8)
-        try openssl(["req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-                     "-subj", "/CN=127.0.0.1", "-keyout", "server.key", "-out", "server.csr"])
-        try openssl(["x509", "-req", "-in", "server.csr", "-CA", "\(ca).pem", "-CAkey", "\(ca).key", "-CAcreateserial",
-                     "-days", "1", "-extfile", "server.ext", "-out", "server.pem"])
-        return (directory.appendingPathComponent("server.pem").path, directory.appendingPathComponent("server.key").path)
-    }
-
     func testChurnOverTLSResumesReconnectsUnlessToldNotTo() throws {
-        let ca = try makeCA("test-ca")
-        let server = try makeServerCertificate(signedBy: "test-ca")
-        let port = try startServer(environment: ["SIMPLEPUSH_WEBSOCKET_LISTENER_CERT_FILE": server.certificate,
-                                                 "SIMPLEPUSH_WEBSOCKET_LISTENER_KEY_FILE": server.key])
+        let certificates = try TestCertificates.make(in: scratchDirectory())
+        let ca = certificates.caFile
+        let port = try startServer(environment: ["SIMPLEPUSH_WEBSOCKET_LISTENER_CERT_FILE": certificates.certificateFile,
+                                                 "SIMPLEPUSH_WEBSOCKET_LISTENER_KEY_FILE": certificates.keyFile])
         let churn = ["churn", "--url", "wss://127.0.0.1:\(port)/", "--ca-file", ca, "--clients", "40", "--rate", "80", "--duration", "1"]
 
         let (status, stderr, summary) = try runLoadTest(churn)
@@ -244,11 +215,10 @@ final class EndToEndLoadTests: XCTestCase {
     }
 
     func testTLSRefusesACertificateFromAnotherCA() throws {
-        _ = try makeCA("server-ca")
-        let server = try makeServerCertificate(signedBy: "server-ca")
-        let other = try makeCA("other-ca")
-        let port = try startServer(environment: ["SIMPLEPUSH_WEBSOCKET_LISTENER_CERT_FILE": server.certificate,
-                                                 "SIMPLEPUSH_WEBSOCKET_LISTENER_KEY_FILE": server.key])
+        let server = try TestCertificates.make(in: scratchDirectory(), caName: "server-ca")
+        let other = try TestCertificates.makeCA(in: scratchDirectory(), name: "other-ca").appendingPathComponent("ca.pem").path
+        let port = try startServer(environment: ["SIMPLEPUSH_WEBSOCKET_LISTENER_CERT_FILE": server.certificateFile,
+                                                 "SIMPLEPUSH_WEBSOCKET_LISTENER_KEY_FILE": server.keyFile])
         let (status, stderr, summary) = try runLoadTest([
             "connect", "--url", "wss://127.0.0.1:\(port)/", "--ca-file", other, "--clients", "5", "--duration", "0.5",
         ])

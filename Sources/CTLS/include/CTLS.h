@@ -37,13 +37,22 @@ void ctls_free(ctls_conn *conn);
 
 // 1 once the handshake is done, else one of the CTLS_ codes.
 int ctls_handshake(ctls_conn *conn);
-// Bytes read (> 0), or a CTLS_ code.
+// Bytes read (> 0), or a CTLS_ code. A server connection needs room for a whole record:
+// `count` at least CTLS_MIN_READ.
 long ctls_read(ctls_conn *conn, void *buffer, size_t count);
+enum { CTLS_MIN_READ = 5 + 16384 + 256 };
 // Bytes written (> 0, possibly fewer than count), or a CTLS_ code. A retry after WANT_WRITE must
 // pass the same bytes again (the buffer may move).
 long ctls_write(ctls_conn *conn, const void *bytes, size_t count);
 // Sends close_notify once, without waiting for the peer's.
 void ctls_close_notify(ctls_conn *conn);
+
+// Whether a server's TLS 1.3 connection went on without OpenSSL's state after its handshake
+// (the compact record layer: a few hundred bytes per connection instead of ~14 KB).
+int ctls_is_compact(const ctls_conn *conn);
+// A client asks the server to update both traffic keys (TLS 1.3 KeyUpdate, update_requested);
+// it goes out with the next write. 1 when queued.
+int ctls_request_key_update(ctls_conn *conn);
 
 // Whether the handshake resumed a session; the protocol name ("TLSv1.3"); the ALPN protocol or "".
 int ctls_resumed(const ctls_conn *conn);

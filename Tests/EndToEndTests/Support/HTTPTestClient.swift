@@ -14,11 +14,12 @@ enum HTTPTestClient {
         return try exchange(port: port, rawRequest: Array(head.utf8) + body, timeout: timeout)
     }
 
-    /// Sends `url`'s method to an absolute `http://127.0.0.1:<port>/...` URL.
+    /// Sends `url`'s method to an absolute `http(s)://127.0.0.1:<port>/...` URL (the connection
+    /// speaks TLS when the port is a TLS port).
     static func request(_ method: String, url: String, headers: [(String, String)] = [],
                         body: [UInt8] = [], timeout: Double = defaultTimeout) throws -> HTTPResponse {
-        guard let components = URLComponents(string: url), components.scheme == "http",
-              let port = components.port else { throw TestFailure("not an http URL with a port: \(url)") }
+        guard let components = URLComponents(string: url), components.scheme == "http" || components.scheme == "https",
+              let port = components.port else { throw TestFailure("not an http(s) URL with a port: \(url)") }
         var path = components.percentEncodedPath.isEmpty ? "/" : components.percentEncodedPath
         if let query = components.percentEncodedQuery { path += "?" + query }
         return try request(method, port: port, path: path, headers: headers, body: body, timeout: timeout)

@@ -60,6 +60,7 @@ final class ServerProcess {
             + launch.arguments
         // Settings leaking in from the shell that runs the tests would make results depend on it.
         var variables = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("SIMPLEPUSH_") }
+        if TestTLS.enabled { variables.merge(try TestTLS.serverEnvironment(ports: ports)) { _, new in new } }
         variables.merge(environment) { _, new in new }
         process.environment = variables
         process.currentDirectoryURL = directory
@@ -71,13 +72,16 @@ final class ServerProcess {
         try waitUntilListening(timeout: startTimeout)
     }
 
-    deinit { kill() }
+    deinit {
+        kill()
+        TestTLS.release(ports: [webSocketPort, endpointPort])
+    }
 
     var pid: pid_t { process.processIdentifier }
     var isRunning: Bool { process.isRunning }
 
-    /// `http://127.0.0.1:<endpoint port>`, the base every pushEndpoint must start with.
-    var endpointBase: String { "http://127.0.0.1:\(endpointPort)" }
+    /// `http://127.0.0.1:<endpoint port>` (https over TLS), the base every pushEndpoint must start with.
+    var endpointBase: String { "\(TestTLS.enabled ? "https" : "http")://127.0.0.1:\(endpointPort)" }
 
     /// The update URL for a token on this server.
     func updateURL(token: String) -> String { "\(endpointBase)/update/\(token)" }

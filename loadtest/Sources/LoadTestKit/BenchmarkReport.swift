@@ -53,7 +53,8 @@ public enum BenchmarkReport {
     }
 
     /// Replaces what is between the markers (the markers stay); fails when they are missing.
-    public static func replaceSection(in document: String, with section: String) throws -> String {
+    public static func replaceSection(in document: String, with section: String,
+                                      between beginMarker: String = beginMarker, and endMarker: String = endMarker) throws -> String {
         guard let begin = document.range(of: beginMarker),
               let end = document.range(of: endMarker, range: begin.upperBound ..< document.endIndex) else {
             throw LoadTestError.invalidArgument("the document has no \(beginMarker) … \(endMarker) section")
@@ -72,13 +73,19 @@ public enum BenchmarkReport {
         lines += idleSection(own)
         lines += notifySection(own)
         lines += otherSection(own)
-        lines += SideBySide.section(entries)
-        lines += ["", "#### Commands", ""]
+        lines += SideBySide.section(entries, heading: "Side by side with the peer")
+        lines += commands(entries)
+        return lines.joined(separator: "\n")
+    }
+
+    /// Every run's server and load command, numbered as the tables number them.
+    static func commands(_ entries: [BenchmarkEntry]) -> [String] {
+        var lines = ["", "#### Commands", ""]
         for (index, entry) in entries.enumerated() {
             lines.append("\(index + 1). Server: \(entry.servers)  ")
             lines.append("   Load: `\(entry.command)`")
         }
-        return lines.joined(separator: "\n")
+        return lines
     }
 
     // MARK: Sections

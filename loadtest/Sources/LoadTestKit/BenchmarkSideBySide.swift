@@ -16,6 +16,7 @@ enum SideBySide {
     }
 
     static func figures(pair: String) -> [Figure] {
+        if pair == BenchmarkTLS.pair { return BenchmarkTLS.figures }
         let maxRatio = pair == "memcached" ? 3.0 : 2.0
         return [
             Figure(name: "Notifications/s, highest rate held (0 errors, ≥ 99% of plan)", run: "max", unit: "/s", lowerIsBetter: false,
@@ -36,10 +37,10 @@ enum SideBySide {
         ]
     }
 
-    static func section(_ entries: [BenchmarkEntry]) -> [String] {
+    static func section(_ entries: [BenchmarkEntry], heading: String) -> [String] {
         let side = entries.filter { $0.tags.contains("side") }
         guard !side.isEmpty else { return [] }
-        var lines = ["", "#### Side by side with the peer", "",
+        var lines = ["", "#### \(heading)", "",
                      "Each figure from fresh server processes, the two servers alternating, every run listed; the ratio is of the medians."]
         var pairs: [String] = []
         for entry in side { if let pair = entry.tag("pair"), !pairs.contains(pair) { pairs.append(pair) } }

@@ -32,13 +32,18 @@ struct BenchReport: ParsableCommand {
     var markdown: String
     @Option(help: "Machine description for the header line.")
     var machine: String
+    @Flag(help: "Render the TLS runs into the <!-- bench-tls:begin --> … <!-- bench-tls:end --> section instead (default: the main section).")
+    var tls = false
 
     func run() throws {
         let entries = try BenchmarkReport.parseManifest(String(contentsOfFile: manifest, encoding: .utf8),
                                                         load: BenchmarkReport.loadSummary(path:))
         let date = ISO8601DateFormatter().string(from: Date())
-        let section = BenchmarkReport.markdown(entries, machine: machine, date: date)
         let document = try String(contentsOfFile: markdown, encoding: .utf8)
-        try BenchmarkReport.replaceSection(in: document, with: section).write(toFile: markdown, atomically: true, encoding: .utf8)
+        let updated = tls
+            ? try BenchmarkReport.replaceSection(in: document, with: BenchmarkTLS.markdown(entries, machine: machine, date: date),
+                                                 between: BenchmarkTLS.beginMarker, and: BenchmarkTLS.endMarker)
+            : try BenchmarkReport.replaceSection(in: document, with: BenchmarkReport.markdown(entries, machine: machine, date: date))
+        try updated.write(toFile: markdown, atomically: true, encoding: .utf8)
     }
 }
