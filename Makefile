@@ -4,9 +4,10 @@ CONFIG ?= debug
 BIN := .build/$(CONFIG)/simplepush
 # Debian packages the build needs (the Dockerfile's build stage installs the same ones:
 # scripts/check-dockerfile.sh, run by make test, compares the two), and those only the tests
-# need (python3-venv: the WebPush interoperability tests run pywebpush and friends from .venv).
+# need (python3-venv: the WebPush interoperability tests run pywebpush and friends from .venv;
+# nginx: the proxy test runs its own instance on loopback with README's sample config).
 BUILD_PACKAGES := libsqlite3-dev pkg-config libmemcached-dev libssl-dev
-TEST_PACKAGES := memcached python3-venv curl
+TEST_PACKAGES := memcached python3-venv curl nginx
 APT_PACKAGES := $(BUILD_PACKAGES) $(TEST_PACKAGES)
 
 .PHONY: run build test test-firefox deps bench clean fuzz fuzz-smoke

@@ -221,7 +221,9 @@ start_peer() {
     SERVER_PIDS=("$!")
     for _ in $(seq 300); do port_open "$WS_PORT" && port_open "$EP_PORT" && break; sleep 0.1; done
     port_open "$EP_PORT" || { echo "pushgo did not start; log:"; tail -20 "$WORK/pushgo.log"; exit 1; }
-    SERVERS_TEXT="\`pushgo -config\` (storage $store$( ((${#SERVER_TLS_ENV[@]} > 0)) && echo ", cert_file and key_file on its WebSocket listener"), written by the bench)"
+    local tls_text=""
+    if ((${#SERVER_TLS_ENV[@]} > 0)); then tls_text=", cert_file and key_file on its WebSocket listener"; fi
+    SERVERS_TEXT="\`pushgo -config\` (storage $store$tls_text, written by the bench)"
 }
 
 # side_start ROLE STORE WORKERS: a fresh server process for the next run, ours (WORKERS reactor

@@ -26,6 +26,7 @@ extension NodeConfiguration {
         helloTimeout = config.websocket.clientHelloTimeout
         maxStoreCalls = config.websocket.maxStoreCalls
         origins = config.websocket.origins
+        forwardedHeaders = config.endpoint.usesForwardedHeaders
     }
 }
 
@@ -77,6 +78,7 @@ extension ServiceSettings {
         maxChannels = config.general.maxChannels
         minPingInterval = config.websocket.clientMinPingInterval
         enableCORS = config.endpoint.enableCORS
+        forwardedHeaders = config.endpoint.usesForwardedHeaders
     }
 }
 

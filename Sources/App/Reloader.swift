@@ -78,6 +78,7 @@ struct Reloader: Sendable {
         result.websocket.clientPongTimeout = fresh.websocket.clientPongTimeout
         result.endpoint.url = fresh.endpoint.url
         result.endpoint.enableCORS = fresh.endpoint.enableCORS
+        result.endpoint.forwardedHeaders = fresh.endpoint.forwardedHeaders
         result.webPush.maxStoredMessages = fresh.webPush.maxStoredMessages
         result.logging.level = fresh.logging.level
         return result

@@ -245,6 +245,7 @@ static int answer_key_update(struct record13 *record, int fd) {
 }
 
 long record13_write(struct record13 *record, int fd, const uint8_t *bytes, size_t count) {
+    if (count == 0) return 0;
     if (record->pending != NULL) {
         int flushed = flush_pending(record, fd);
         if (flushed < 0) return CTLS_CLOSED;
@@ -381,6 +382,7 @@ long record13_read(struct record13 *record, int fd, uint8_t *buffer, size_t capa
         size_t available = (size_t)got, offset = 0, out = 0, needed = 0;
         int outcome = NOTHING;
         while (outcome != ENDED && outcome != BROKEN) {
+            if (offset == available) break;
             if (available - offset < HEADER) { needed = HEADER; break; }
             uint8_t *at = buffer + offset;
             size_t cipher_length = ((size_t)at[3] << 8) | at[4];

@@ -63,6 +63,9 @@ public struct ServerConfig: Equatable, Sendable {
         public var url = ""
         /// Answer OPTIONS and PUT with CORS headers.
         public var enableCORS = false
+        /// Behind a proxy, with `url` empty: take the public URL from a request's
+        /// `X-Forwarded-Proto` and `X-Forwarded-Host` (a device's upgrade, an app server's push).
+        public var forwardedHeaders = false
         /// A request head must be complete within this many seconds of the connection opening, or
         /// of the first byte of a later request on a kept-alive connection.
         public var headerTimeout = 10.0
@@ -73,6 +76,9 @@ public struct ServerConfig: Equatable, Sendable {
         /// The cap leaves most of the process's descriptors to devices on the WebSocket listener.
         public var listener = Listener(address: "127.0.0.1:8081", maxConnections: 4096)
         public init() {}
+
+        /// Forwarded headers count only where no `url` says otherwise.
+        public var usesForwardedHeaders: Bool { forwardedHeaders && url.isEmpty }
 
         /// The base URL endpoints are built on, without a trailing slash.
         public var publicURL: String {

@@ -53,6 +53,8 @@ enum KnownKeys {
                   "Public base URL of the update endpoint; empty means http(s)://<listener addr>."),
         ConfigKey("endpoint.enable_cors", .boolean, \.endpoint.enableCORS,
                   "Answer OPTIONS and PUT with CORS headers."),
+        ConfigKey("endpoint.forwarded_headers", .boolean, \.endpoint.forwardedHeaders,
+                  "Behind a proxy, with url empty: endpoint URLs from X-Forwarded-Proto and X-Forwarded-Host. Only where the proxy alone reaches the listeners."),
         ConfigKey("endpoint.header_timeout", .duration, \.endpoint.headerTimeout,
                   "Close a connection whose request head is not complete within this time."),
         ConfigKey("endpoint.body_timeout", .duration, \.endpoint.bodyTimeout,

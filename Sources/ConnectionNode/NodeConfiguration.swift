@@ -14,6 +14,9 @@ public struct NodeConfiguration: Sendable {
     public var maxStoreCalls = 256
     /// Allowed `Origin` header values; empty allows every origin.
     public var origins: [String] = []
+    /// Behind a proxy: a device's upgrade request names the public URL its endpoints are built
+    /// on, in `X-Forwarded-Proto` and `X-Forwarded-Host` (see `ForwardedBase`).
+    public var forwardedHeaders = false
 
     public init() {}
 }

@@ -17,6 +17,11 @@ public final class NodeWorker: ReactorDelegate {
     /// Connections with store work in flight or waiting for a place.
     var busy: Set<ConnectionID> = []
     var configuration: NodeConfiguration
+    /// The public URLs devices came in under behind a proxy, by admission note minus one: a
+    /// connection keeps only that byte. Per reactor thread, so no lock; at most 255.
+    private var forwardedBases: [String] = []
+    private var forwardedNotes: [String: UInt8] = [:]
+    private var saidForwardedTableFull = false
 
     init(reactor: Reactor, shared: NodeShared, configuration: NodeConfiguration) {
         self.reactor = reactor
@@ -55,15 +60,41 @@ public final class NodeWorker: ReactorDelegate {
         return Handshake.response(status: 200, reason: "OK", contentType: "application/json", body: body)
     }
 
-    public func reactor(_ reactor: Reactor, shouldAccept head: RequestHead) -> HTTPFailure? {
+    public func reactor(_ reactor: Reactor, shouldAccept head: RequestHead) -> Admission {
         guard head.path == "/" else {
-            return HTTPFailure(status: 404, reason: "Not Found", message: "WebSocket clients connect to /", extraHeaders: [])
+            return .refuse(HTTPFailure(status: 404, reason: "Not Found", message: "WebSocket clients connect to /", extraHeaders: []))
         }
         let origins = configuration.origins
         if !origins.isEmpty && !origins.contains(head.header("Origin") ?? "") {
-            return HTTPFailure(status: 403, reason: "Forbidden", message: "origin not allowed", extraHeaders: [])
+            return .refuse(HTTPFailure(status: 403, reason: "Forbidden", message: "origin not allowed", extraHeaders: []))
         }
-        return nil
+        return .accept(note: forwardedNote(head))
+    }
+
+    /// The note naming the public URL a proxy says the device came in under; 0 for none.
+    private func forwardedNote(_ head: RequestHead) -> UInt8 {
+        guard configuration.forwardedHeaders,
+              let base = ForwardedBase.from(proto: head.header("X-Forwarded-Proto"), host: head.header("X-Forwarded-Host") ?? head.header("Host"))
+        else { return 0 }
+        if let note = forwardedNotes[base] { return note }
+        guard forwardedBases.count < Int(UInt8.max) else {
+            if !saidForwardedTableFull {
+                saidForwardedTableFull = true
+                logger.warning("more than 255 forwarded hosts: later ones get the configured endpoint URL",
+                               metadata: ["host": "\(base)"])
+            }
+            return 0
+        }
+        forwardedBases.append(base)
+        let note = UInt8(forwardedBases.count)
+        forwardedNotes[base] = note
+        return note
+    }
+
+    /// The public URL a connection's endpoints are built on when a proxy named one, else nil.
+    public func publicURL(for connection: ConnectionID) -> String? {
+        let note = reactor.note(of: connection)
+        return note == 0 ? nil : forwardedBases[Int(note) - 1]
     }
 
     public func reactor(_ reactor: Reactor, didOpen connection: ConnectionID) {

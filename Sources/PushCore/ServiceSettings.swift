@@ -2,6 +2,13 @@
 /// URLs are made. Each module's settings hold one and add their own (SimplePush's data cap,
 /// WebPush's stored-message cap), reading these fields through as if they were their own.
 public struct ServiceSettings: Sendable {
+    /// The base URL for a request on the endpoint: what its forwarded headers say when they are
+    /// trusted and well formed, else `publicURL`.
+    public func publicURL(forwardedProto: String?, host: String?) -> String {
+        guard forwardedHeaders else { return publicURL }
+        return ForwardedBase.from(proto: forwardedProto, host: host) ?? publicURL
+    }
+
     /// Most channels one UAID may register.
     public var maxChannels = 200
     /// Pings closer together than this close the connection.
@@ -10,6 +17,9 @@ public struct ServiceSettings: Sendable {
     public var enableCORS = false
     /// The base URL endpoints are built on, without a trailing slash.
     public var publicURL: String
+    /// Behind a proxy, a request's `X-Forwarded-*` headers name the base URL instead (see
+    /// `ForwardedBase`).
+    public var forwardedHeaders = false
     /// Seals endpoints at register, opens them when an app server sends.
     public var tokens: EndpointTokenCodec
 

@@ -6,6 +6,12 @@ extension Reactor {
         return slots[Int(id.slot)].tag
     }
 
+    /// The byte the delegate gave when it admitted the connection's upgrade (see `Admission`).
+    public func note(of id: ConnectionID) -> UInt8 {
+        assert(handle.inReactorThread)
+        return slots[Int(id.slot)].note
+    }
+
     /// Stores one byte for an open connection, for as long as it stays open (a new connection on
     /// the slot starts at 0). Connection nodes record which protocol serves it.
     public func setTag(_ tag: UInt8, for id: ConnectionID) {

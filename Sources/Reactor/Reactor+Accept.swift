@@ -62,6 +62,7 @@ extension Reactor {
         slots[Int(slot)].deadline = 0
         slots[Int(slot)].flags = []
         slots[Int(slot)].tag = 0
+        slots[Int(slot)].note = 0
         return slot
     }
 

@@ -124,10 +124,13 @@ extension Reactor {
                 respondAndClose(slot, Handshake.errorResponse(failure))
                 return bytes.count
             case .success(let key):
-                if let refusal = delegate?.reactor(self, shouldAccept: head) {
+                switch delegate?.reactor(self, shouldAccept: head) ?? .accept {
+                case .refuse(let refusal):
                     metrics.handshakesRefused.increment()
                     respondAndClose(slot, Handshake.errorResponse(refusal))
                     return bytes.count
+                case .accept(let note):
+                    slots[Int(slot)].note = note
                 }
                 metrics.handshakesAccepted.increment()
                 write(slot, Handshake.switchingProtocols(key: key))

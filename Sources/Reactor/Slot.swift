@@ -42,6 +42,9 @@ struct Slot {
     /// The delegate's byte for this connection (which protocol serves it); 0 when it opens. It
     /// fills padding, so it costs nothing.
     var tag: UInt8 = 0
+    /// The delegate's byte from admitting the upgrade (which public URL the device came in under);
+    /// the last byte of padding.
+    var note: UInt8 = 0
 }
 
 /// Unsent bytes of one connection. Consumed from the front by an offset, so a partial write

@@ -98,7 +98,7 @@ final class SimplePushHandler: ConnectionProtocol {
             }, then: { [self] result in
                 switch result {
                 case .registered:
-                    reactor.send(Replies.register(channel, endpoint: settings.value.endpointURL(uaid, channel)), to: connection)
+                    reactor.send(Replies.register(channel, endpoint: settings.value.endpointURL(uaid, channel, base: worker.publicURL(for: connection))), to: connection)
                 case .tooManyChannels:
                     reactor.send(Replies.tooManyChannels(channel), to: connection)
                 }

@@ -16,7 +16,8 @@ public struct SimplePushSettings: ServiceSettingsHolder, Sendable {
     /// separators; anything past this is not a valid update and is refused before it is buffered.
     var bodyLimit: Int { 3 * maxDataLen + 1024 }
 
-    func endpointURL(_ uaid: UAID, _ channel: ChannelID) -> String {
-        self.publicURL + "/update/" + self.tokens.seal(uaid: uaid, channel: channel)
+    /// `base`: the public URL the device came in under, when a proxy named one.
+    func endpointURL(_ uaid: UAID, _ channel: ChannelID, base: String?) -> String {
+        (base ?? self.publicURL) + "/update/" + self.tokens.seal(uaid: uaid, channel: channel)
     }
 }

@@ -43,6 +43,8 @@ struct PushHandler: Sendable {
         let subscription: Subscription
         let ttl: Int
         let message: StoredMessage
+        /// The public URL the request came in under: the message's `Location` is on it.
+        let base: String
     }
 
     /// Through Hummingbird's router: the requests pipelined behind another of its own.
@@ -106,10 +108,11 @@ struct PushHandler: Sendable {
         case .unreadable: return .failure(PushError(status: 400, errno: 999, message: "Could not read the request body"))
         }
         let push: PushRequest
+        let base = live.service.publicURL(forwardedProto: header("x-forwarded-proto"), host: header("x-forwarded-host") ?? header("host"))
         do throws(PushError) {
             push = try PushRequest.parse(header: header, bodyLength: body.readableBytes)
             try checkVAPID(authorization: header("authorization"), cryptoKey: header("crypto-key"),
-                           for: subscription, audience: live.audience)
+                           for: subscription, audience: ForwardedBase.origin(of: base))
         } catch {
             return .failure(error)
         }
@@ -117,7 +120,7 @@ struct PushHandler: Sendable {
             channel: subscription.channel, slot: push.topic.map(StoredMessage.Slot.topic) ?? .unique(UInt64.random(in: 0 ... .max)),
             timestamp: clock.next(), expiry: StoredMessage.unixSeconds() + Int64(push.ttl), urgency: push.urgency,
             data: body.readableBytes == 0 ? nil : Base64URL.encode(Array(body.readableBytesView)), headers: push.deviceHeaders)
-        return .success(Prepared(subscription: subscription, ttl: push.ttl, message: message))
+        return .success(Prepared(subscription: subscription, ttl: push.ttl, message: message, base: base))
     }
 
     private func keepNow(_ push: Prepared, in inline: any NonBlockingStore, live: WebPushSettings) -> Result<Accepted, PushError> {
@@ -186,7 +189,7 @@ struct PushHandler: Sendable {
         let notification = WebPushNotification(
             channel: message.channel, messageID: messageID, key: message.key,
             ttl: push.ttl, urgency: message.urgency, data: message.data, headers: message.headers)
-        return (notification, Accepted(location: live.publicURL + "/m/" + messageID, ttl: push.ttl))
+        return (notification, Accepted(location: push.base + "/m/" + messageID, ttl: push.ttl))
     }
 
     /// VAPID is optional on v1 (but checked when sent) and required on v2, where the key must be

@@ -155,7 +155,7 @@ final class WebPushHandler: ConnectionProtocol {
             case .registered:
                 let live = settings.value
                 let subscription = Subscription(uaid: uaid, channel: channel, keyHash: key.map(VAPIDCredentials.keyHash(of:)))
-                let endpoint = live.publicURL + "/wpush/" + live.tokens.endpointPath(for: subscription)
+                let endpoint = (worker.publicURL(for: connection) ?? live.publicURL) + "/wpush/" + live.tokens.endpointPath(for: subscription)
                 reactor.send(DeviceReplies.register(channel, endpoint: endpoint), to: connection)
             case .tooManyChannels:
                 reactor.send(DeviceReplies.registerFailed(channel.value, status: 413), to: connection)

@@ -15,10 +15,5 @@ public struct WebPushSettings: ServiceSettingsHolder, Sendable {
     }
 
     /// The origin VAPID tokens must name in `aud`: scheme, host and port of the public URL.
-    public var audience: String {
-        let url = self.publicURL
-        guard let schemeEnd = url.range(of: "://") else { return url }
-        let host = url[schemeEnd.upperBound...].prefix { $0 != "/" }
-        return String(url[..<schemeEnd.upperBound]) + host
-    }
+    public var audience: String { ForwardedBase.origin(of: service.publicURL) }
 }

@@ -55,7 +55,7 @@ final class ReactorHarness: ReactorDelegate {
         Handshake.response(status: 200, reason: "OK", contentType: "text/plain", body: "ok")
     }
 
-    func reactor(_ reactor: Reactor, shouldAccept head: RequestHead) -> HTTPFailure? { nil }
+    func reactor(_ reactor: Reactor, shouldAccept head: RequestHead) -> Admission { .accept }
 
     func reactor(_ reactor: Reactor, didOpen connection: ConnectionID) { opened.append(connection) }
 
