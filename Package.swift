@@ -187,7 +187,7 @@ let package = Package(
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         .testTarget(name: "EndToEndTests", dependencies: ["WebSocket", "PushCore", "SimplePush", "MemcachedTestSupport", "TLS", "TestCertificates"]),
-        .testTarget(name: "TLSTests", dependencies: ["TLS", "TestCertificates"]),
+        .testTarget(name: "TLSTests", dependencies: ["TLS", "TestCertificates", "MemcachedTestSupport"]),
         .testTarget(name: "LoadTestKitTests", dependencies: [
             "LoadTestKit", "JSON", "TestCertificates",
             .product(name: "Crypto", package: "swift-crypto"),

@@ -1,4 +1,5 @@
 import Foundation
+import MemcachedTestSupport
 import TLS
 import XCTest
 #if canImport(Glibc)
@@ -156,25 +157,9 @@ final class Link {
         (0 ..< count).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ Int(seed) &* 7 &+ ($0 >> 8)) }
     }
 
+    /// A loopback TCP connection, both ends non-blocking and without Nagle's delay.
     private static func tcpPair() throws -> (Int32, Int32) {
-        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { _ = Glibc.close(listener) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr = in_addr(s_addr: UInt32(0x7F00_0001).bigEndian)
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let listening = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer -> Bool in
-                bind(listener, pointer, length) == 0 && listen(listener, 1) == 0 && getsockname(listener, pointer, &length) == 0
-            }
-        }
-        guard listening else { throw LinkFailure("cannot listen on loopback: errno \(errno)") }
-        let connecting = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(connecting, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
-        }
-        let accepted = accept(listener, nil, nil)
-        guard connected, accepted >= 0 else { throw LinkFailure("loopback connect failed: errno \(errno)") }
+        let (accepted, connecting) = try LoopbackPort.connectedPair()
         for fd in [accepted, connecting] {
             _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
             var one: Int32 = 1

@@ -43,6 +43,25 @@ public enum LoopbackPort {
         }
     }
 
+    /// Both ends of a loopback TCP connection: the accepted socket and the connecting one.
+    public static func connectedPair() throws -> (accepted: Int32, connecting: Int32) {
+        let listener = socket(AF_INET, socketStreamType, 0)
+        defer { close(listener) }
+        let port = try free(1)[0]
+        var address = loopback(port: port)
+        let listening = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+        }
+        guard listening, listen(listener, 1) == 0 else { throw TestSupportFailure("cannot listen on loopback port \(port): errno \(errno)") }
+        let connecting = socket(AF_INET, socketStreamType, 0)
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(connecting, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+        }
+        let accepted = accept(listener, nil, nil)
+        guard connected, accepted >= 0 else { throw TestSupportFailure("loopback connect failed: errno \(errno)") }
+        return (accepted, connecting)
+    }
+
     private static func loopback(port: Int) -> sockaddr_in {
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
