@@ -227,7 +227,10 @@ static long send_records(struct record13 *record, int fd, const uint8_t *sealed,
 static _Thread_local uint8_t *scratch;
 enum { SCRATCH_SIZE = RECORDS_PER_WRITE * (HEADER + MAX_PLAIN + 1 + TAG) };
 
-// Seals and sends our KeyUpdate, then moves to the next write secret.
+// Seals and sends our KeyUpdate, then moves to the next write secret. Only with nothing pending:
+// while the socket is full the answer waits (key_update_due stays set) and goes out ahead of the
+// next write, so a peer that asks again and again without reading cannot grow what is kept. Any
+// number of requests before it are answered by one KeyUpdate, as RFC 8446 §4.6.3 allows.
 static int answer_key_update(struct record13 *record, int fd) {
     static const uint8_t message[] = {KEY_UPDATE, 0, 0, 1, 0};  // update_not_requested
     uint8_t sealed[HEADER + sizeof message + 1 + TAG];
@@ -235,13 +238,10 @@ static int answer_key_update(struct record13 *record, int fd) {
     if (length == 0 || !update_secret(record->suite, record->write_secret, record->write_key, record->write_iv)) return 0;
     record->write_seq = 0;
     record->key_update_due = 0;
-    if (record->pending == NULL) {
-        ssize_t sent = send(fd, sealed, length, MSG_NOSIGNAL | MSG_DONTWAIT);
-        if (sent == (ssize_t)length) return 1;
-        if (sent < 0) sent = 0;
-        return keep_pending(record, sealed + sent, length - (size_t)sent, 0);
-    }
-    return keep_pending(record, sealed, length, 0);
+    ssize_t sent = send(fd, sealed, length, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (sent == (ssize_t)length) return 1;
+    if (sent < 0) sent = 0;
+    return keep_pending(record, sealed + sent, length - (size_t)sent, 0);
 }
 
 long record13_write(struct record13 *record, int fd, const uint8_t *bytes, size_t count) {
@@ -374,7 +374,9 @@ long record13_read(struct record13 *record, int fd, uint8_t *buffer, size_t capa
         ctls_note_error("read: buffer smaller than one record");
         return CTLS_FAILED;
     }
-    for (;;) {
+    // A peer sending only empty records or KeyUpdates is read a few rounds at a time, so it cannot
+    // hold the reactor thread: what is left wakes it again.
+    for (int round = 0; round < 4; round++) {
         ssize_t got;
         do { got = recv(fd, buffer, capacity, MSG_PEEK | MSG_DONTWAIT); } while (got < 0 && errno == EINTR);
         if (got == 0) return CTLS_CLOSED;
@@ -415,7 +417,7 @@ long record13_read(struct record13 *record, int fd, uint8_t *buffer, size_t capa
             record->peer_closed = 1;
             return out > 0 ? (long)out : CTLS_CLOSED;
         }
-        if (record->key_update_due && !answer_key_update(record, fd)) return CTLS_FAILED;
+        if (record->key_update_due && record->pending == NULL && !answer_key_update(record, fd)) return CTLS_FAILED;
         if (needed > 0) {
             if (out == 0 && peer_hung_up(fd)) return CTLS_CLOSED;  // ended mid-record
             wait_for(record, fd, needed);
@@ -426,4 +428,5 @@ long record13_read(struct record13 *record, int fd, uint8_t *buffer, size_t capa
         if (offset == 0 || needed > 0) return CTLS_WANT_READ;
         // Only KeyUpdates or empty records: look again.
     }
+    return CTLS_WANT_READ;
 }
