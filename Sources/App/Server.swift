@@ -1,6 +1,7 @@
 import ConfigFile
 import ConnectionNode
 import Endpoint
+import Fleet
 import Foundation
 import Hummingbird
 import Logging
@@ -38,10 +39,15 @@ public enum Server {
         let certificates = try ListenerCertificates(device: config.websocket.listener, endpoint: endpointConfiguration.tls)
         var nodeConfiguration = try NodeConfiguration(config)
         nodeConfiguration.reactor.tls = certificates.deviceContext
-        let node = try ConnectionNode(nodeConfiguration, protocols: protocols, version: version, logger: logger)
+        // In a fleet: node records in the shared store, and calls to the node holding a device.
+        let fleet = config.router.isEnabled ? NodeClient(timeout: config.router.timeout) : nil
+        let placement = fleet.map { FleetPlacement(node: config.router.nodeURL, store: store, peers: $0, logger: logger) }
+        let node = try ConnectionNode(nodeConfiguration, protocols: protocols, version: version, logger: logger, placement: placement)
         let drain = DrainSwitch()
-        // Where an accepted message goes: this node's connections, else the store keeps it.
-        let router = RouterChain([node])
+        // Where an accepted message goes: this node's connections, then the node the store names,
+        // else the store keeps it.
+        let remote = fleet.map { RemoteRouter(node: config.router.nodeURL, store: store, peers: $0) }
+        let router = RouterChain([node] + (remote.map { [$0] } ?? []))
         let metricsRoutes = MetricsRoutes(render: { metrics.render() })
         var modules: [any RouteModule] = [
             UpdateRoutes(store: store, router: router, settings: simplePush, drain: drain, logger: logger),
@@ -66,6 +72,13 @@ public enum Server {
                                                                                modules: [metricsRoutes], logger: logger),
                                   serviceName: "metrics"))
         }
+        if config.router.isEnabled {
+            let (host, port) = try ServerConfig.Listener.parse(config.router.address, section: "router")
+            services.append(.init(service: EndpointServer.makePlainApplication(host: host, port: port,
+                                                                               modules: [RouterRoutes(node: node)], logger: logger),
+                                  serviceName: "router"))
+            logger.info("router listening", metadata: ["address": "\(config.router.address)", "node": "\(config.router.nodeURL)"])
+        }
         let running = RunningConfig(config: config, tokens: tokens)
         let reloader = Reloader(running: running, node: node, certificates: certificates, simplePush: simplePush, webPush: webPush,
                                 logs: logs, logger: logger, load: reload)
@@ -78,6 +91,7 @@ public enum Server {
         logger.info("websocket listening", metadata: ["address": "\(config.websocket.listener.address)",
                                                       "workers": "\(node.workerCount)"])
         try await ServiceGroup(configuration: groupConfig).run()
+        try await fleet?.shutdown()
         try await store.close()
         logger.info("stopped")
     }

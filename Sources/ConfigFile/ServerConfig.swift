@@ -9,6 +9,7 @@ public struct ServerConfig: Equatable, Sendable {
     public var webPush = WebPush()
     public var logging = Logging()
     public var metrics = Metrics()
+    public var router = Router()
 
     public init() {}
 
@@ -204,6 +205,28 @@ public struct ServerConfig: Equatable, Sendable {
         /// listener of its own too (host:port).
         public var address = ""
         public init() {}
+    }
+
+    /// `[router]`: this node's part in a fleet of nodes sharing one store.
+    public struct Router: Equatable, Sendable {
+        /// The internal listener other nodes hand deliveries to (host:port); empty: a single node,
+        /// no router listener, no node records.
+        public var address = ""
+        /// How other nodes reach that listener; empty: `http://<address>`. It names this node in
+        /// the store's node records.
+        public var url = ""
+        /// A node that does not answer a delivery within this many seconds is treated as gone.
+        public var timeout = 2.0
+        public init() {}
+
+        public var isEnabled: Bool { !address.isEmpty }
+
+        /// This node's name in the fleet, without a trailing slash.
+        public var nodeURL: String {
+            var base = url.isEmpty ? "http://\(address)" : url
+            while base.hasSuffix("/") { base.removeLast() }
+            return base
+        }
     }
 }
 

@@ -42,6 +42,9 @@ public enum ConfigLoader {
         where listener.certFile.isEmpty != listener.keyFile.isEmpty {
             problems.add("\(section).listener: cert_file and key_file go together (set both for TLS, or neither)")
         }
+        if config.router.isEnabled && config.storage.type == .memory {
+            problems.add("router.addr: a fleet needs a store its nodes share (storage.type sqlite or memcache), not memory")
+        }
         try problems.throwIfAny()
         return config
     }

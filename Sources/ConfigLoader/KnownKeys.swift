@@ -117,6 +117,13 @@ enum KnownKeys {
 
         ConfigKey("metrics.addr", .optionalAddress, \.metrics.address,
                   "A listener of its own for GET /metrics (host:port); empty: only on the endpoint listener."),
+
+        ConfigKey("router.addr", .optionalAddress, \.router.address,
+                  "The internal listener other nodes of a fleet deliver to (host:port, a private address); empty: one node alone."),
+        ConfigKey("router.url", .optionalHTTPURL, \.router.url,
+                  "How other nodes reach the router listener; empty: http://<router.addr>."),
+        ConfigKey("router.timeout", .duration, \.router.timeout,
+                  "A node that does not answer a delivery within this time is treated as gone (the update stays stored)."),
     ]
 
     static let byPath = Dictionary(uniqueKeysWithValues: all.map { ($0.path, $0) })

@@ -24,7 +24,7 @@ public final class ConnectionNode: InlineRouter, Sendable {
     /// Binds the listener (once per worker, SO_REUSEPORT) and makes each worker's protocol
     /// handlers, in the order given. Nothing runs until `start()`.
     public init(_ configuration: NodeConfiguration, protocols: [any ConnectionProtocolModule],
-                version: String, logger: Logger) throws {
+                version: String, logger: Logger, placement: (any DevicePlacement)? = nil) throws {
         precondition(!protocols.isEmpty && protocols.count < 256, "a node serves one to 255 protocols")
         // The registry names a device's reactor in one byte.
         let count = min(255, configuration.workers > 0 ? configuration.workers : ProcessInfo.processInfo.activeProcessorCount)
@@ -41,7 +41,7 @@ public final class ConnectionNode: InlineRouter, Sendable {
         boundPort = reactors[0].boundPort
         // The workers are made on this thread, which owns the reactors until `start` hands each
         // to its own thread.
-        let shared = NodeShared(storeCallLimit: configuration.maxStoreCalls, logger: logger, version: version)
+        let shared = NodeShared(storeCallLimit: configuration.maxStoreCalls, logger: logger, version: version, placement: placement)
         var workers: [LoopBound<NodeWorker>] = []
         for reactor in reactors {
             let worker = NodeWorker(reactor: reactor, shared: shared, configuration: configuration)
@@ -118,8 +118,17 @@ public final class ConnectionNode: InlineRouter, Sendable {
     }
 
     public func routeNow(_ message: PushMessage, to uaid: UAID) -> RouteOutcome? {
-        guard let entry = shared.registry.lookup(uaid) else { return nil }
+        guard let entry = shared.registry.lookup(uaid)?.entry else { return nil }
         workers[entry.worker].execute { $0.deliver(message, to: uaid, on: entry.connection) }
         return .deliveredHere
+    }
+
+    /// Closes this node's connection for `uaid` if it is the one claimed at `connectedAt` (a
+    /// newer connection on another node took the device). Returns whether it was.
+    public func disconnect(_ uaid: UAID, ifConnectedAt connectedAt: Int64) -> Bool {
+        guard let holder = shared.registry.lookup(uaid), holder.connectedAt == connectedAt else { return false }
+        let entry = holder.entry
+        workers[entry.worker].execute { $0.reactor.close(entry.connection, code: .normal) }
+        return true
     }
 }

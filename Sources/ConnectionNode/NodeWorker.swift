@@ -131,15 +131,28 @@ public final class NodeWorker: ReactorDelegate {
     // MARK: For protocol handlers
 
     /// Records `connection` as the holder of `uaid` on this node, so routed messages reach it; the
-    /// previous holder (on any reactor) is closed: the newest connection wins.
-    public func claim(_ uaid: UAID, for connection: ConnectionID) {
-        guard let previous = shared.registry.claim(uaid, Registry.Entry(worker: index, connection: connection)) else { return }
-        shared.worker(previous.worker)?.execute { $0.reactor.close(previous.connection, code: .normal) }
+    /// previous holder (on any reactor) is closed: the newest connection wins. Then `then` runs:
+    /// at once on a node alone; in a fleet once the shared store records this node as the
+    /// device's, so an update another node stored before it looked the device up is among what
+    /// `then` reads. If a newer connection on another node holds the device, this one is closed
+    /// instead.
+    public func claim(_ uaid: UAID, for connection: ConnectionID, then: @escaping () -> Void) {
+        let connectedAt = Int64((Date().timeIntervalSince1970 * 1000).rounded(.down))
+        if let previous = shared.registry.claim(uaid, Registry.Entry(worker: index, connection: connection), connectedAt: connectedAt) {
+            shared.worker(previous.worker)?.execute { $0.reactor.close(previous.connection, code: .normal) }
+        }
+        guard let placement = shared.placement else { return then() }
+        perform(on: connection, { await placement.claim(uaid, connectedAt: connectedAt) }, then: { [reactor] held in
+            guard held else { return reactor.close(connection, code: .normal) }
+            then()
+        }, failed: { _ in })
     }
 
     /// Forgets that `connection` holds `uaid`, unless a newer connection has claimed it since.
     public func release(_ uaid: UAID, for connection: ConnectionID) {
-        shared.registry.release(uaid, Registry.Entry(worker: index, connection: connection))
+        guard let connectedAt = shared.registry.release(uaid, Registry.Entry(worker: index, connection: connection)),
+              let placement = shared.placement else { return }
+        Task { await placement.release(uaid, connectedAt: connectedAt) }
     }
 
     /// A routed message for a connection that held `uaid` when it was looked up.

@@ -20,8 +20,23 @@ final class Registry: Sendable {
         }
     }
 
+    /// The entry and when its connection was claimed (milliseconds since the epoch), which names
+    /// the connection in the fleet's node records.
+    struct Holder: Equatable, Sendable {
+        var entry: Entry
+        var connectedAt: Int64
+    }
+
     private final class Shard: Sendable {
         let entries = Mutex<[UAID: Entry]>([:])
+        /// Only in a fleet, where the node records need them: a node alone keeps 8 bytes a device.
+        let connectedAt = Mutex<[UAID: Int64]>([:])
+    }
+
+    private let keepsConnectionTimes: Bool
+
+    init(keepsConnectionTimes: Bool) {
+        self.keepsConnectionTimes = keepsConnectionTimes
     }
 
     private let shards: [Shard] = (0..<32).map { _ in Shard() }
@@ -29,22 +44,32 @@ final class Registry: Sendable {
     private func shard(_ uaid: UAID) -> Shard { shards[Int(truncatingIfNeeded: uaid.low % 32)] }
 
     /// Records `entry` as the holder of `uaid`; returns the previous holder (newest connection wins).
-    func claim(_ uaid: UAID, _ entry: Entry) -> Entry? {
-        shard(uaid).entries.withLock { entries in
+    func claim(_ uaid: UAID, _ entry: Entry, connectedAt: Int64) -> Entry? {
+        let shard = shard(uaid)
+        return shard.entries.withLock { entries in
             let previous = entries.updateValue(entry, forKey: uaid)
+            if keepsConnectionTimes { shard.connectedAt.withLock { $0[uaid] = connectedAt } }
             return previous == entry ? nil : previous
         }
     }
 
-    /// Forgets `uaid` only if `entry` still holds it (a newer connection may have claimed it).
-    func release(_ uaid: UAID, _ entry: Entry) {
-        shard(uaid).entries.withLock { entries in
-            if entries[uaid] == entry { entries[uaid] = nil }
+    /// Forgets `uaid` only if `entry` still holds it (a newer connection may have claimed it);
+    /// returns when that connection was claimed, when it did.
+    @discardableResult
+    func release(_ uaid: UAID, _ entry: Entry) -> Int64? {
+        let shard = shard(uaid)
+        return shard.entries.withLock { entries in
+            guard entries[uaid] == entry else { return nil }
+            entries[uaid] = nil
+            return keepsConnectionTimes ? shard.connectedAt.withLock { $0.removeValue(forKey: uaid) } ?? 0 : 0
         }
     }
 
-    func lookup(_ uaid: UAID) -> Entry? {
-        shard(uaid).entries.withLock { $0[uaid] }
+    func lookup(_ uaid: UAID) -> Holder? {
+        let shard = shard(uaid)
+        return shard.entries.withLock { entries in
+            entries[uaid].map { Holder(entry: $0, connectedAt: keepsConnectionTimes ? shard.connectedAt.withLock { $0[uaid] } ?? 0 : 0) }
+        }
     }
 
     var count: Int {

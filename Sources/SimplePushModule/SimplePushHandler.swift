@@ -159,9 +159,12 @@ final class SimplePushHandler: ConnectionProtocol {
         sessions[connection].phase = .ready
         sessions[connection].spelling = spelling
         reactor.watchIdle(connection)
-        worker.claim(uaid, for: connection)
+        // The pending updates are read once the claim is made; they go out after this reply,
+        // which is sent at once (store work comes back on a later loop turn).
+        worker.claim(uaid, for: connection) { [self] in
+            if !isNew { sendPending(uaid, on: connection) }
+        }
         reactor.send(Replies.hello(uaid, spelling: spelling), to: connection)
-        if !isNew { sendPending(uaid, on: connection) }
     }
 
     /// Pending updates go out after the hello reply and after the UAID is claimed, so an update

@@ -12,7 +12,7 @@ public struct InstrumentedStore: Store {
     public let nonBlocking: (any NonBlockingStore)?
 
     private static let operations = [
-        "device", "register", "unregister", "drop", "save", "fetch", "delete", "health_check",
+        "device", "register", "unregister", "drop", "save", "fetch", "delete", "claim_node", "node", "release_node", "health_check",
     ]
 
     public init(_ base: any Store, backend: String) {
@@ -67,6 +67,19 @@ public struct InstrumentedStore: Store {
     @discardableResult
     public func delete(_ reference: MessageReference, for uaid: UAID) async throws -> Bool {
         try await measure("delete") { try await base.delete(reference, for: uaid) }
+    }
+
+    public func claimNode(_ uaid: UAID, _ record: NodeRecord) async throws -> ClaimResult {
+        try await measure("claim_node") { try await base.claimNode(uaid, record) }
+    }
+
+    public func nodeRecord(_ uaid: UAID) async throws -> NodeRecord? {
+        try await measure("node") { try await base.nodeRecord(uaid) }
+    }
+
+    @discardableResult
+    public func releaseNode(_ uaid: UAID, ifStill record: NodeRecord) async throws -> Bool {
+        try await measure("release_node") { try await base.releaseNode(uaid, ifStill: record) }
     }
 
     public func healthCheck() async throws {

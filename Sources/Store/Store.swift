@@ -79,6 +79,19 @@ public protocol Store: Sendable {
     @discardableResult
     func delete(_ reference: MessageReference, for uaid: UAID) async throws -> Bool
 
+    // MARK: Where the device is connected (fleets)
+
+    /// Records that `record`'s connection holds the device, unless a newer one does (then
+    /// nothing changes). Atomic against concurrent claims and releases.
+    func claimNode(_ uaid: UAID, _ record: NodeRecord) async throws -> ClaimResult
+    /// The connection holding the device, as last claimed; nil when none is recorded (or the
+    /// store lost it).
+    func nodeRecord(_ uaid: UAID) async throws -> NodeRecord?
+    /// Clears the record if it is still `record` (compare and swap): a connection that closed, or
+    /// a node found gone, never clears a newer connection's claim. Returns whether it cleared.
+    @discardableResult
+    func releaseNode(_ uaid: UAID, ifStill record: NodeRecord) async throws -> Bool
+
     // MARK: The backend
 
     /// Throws `StoreError.unavailable` when the backend cannot serve.

@@ -9,6 +9,9 @@
 //   {P}{U}.q             the device's queue of every other message (WebPush), oldest first, each
 //                        under the registration of its channel (QueueItem). It expires with its
 //                        longest-lived message.
+//   {P}{U}.n             which node holds the device's connection: `<connected at ms> <router URL>`
+//                        (NodeRecord). No expiry; a release empties it under its CAS (memcached
+//                        has no conditional delete) and lets it expire.
 //   {P}status_{id}_{n}   short-lived keys the health check writes and reads back.
 //
 // Every key of a device is hashed by `{P}{U}`, so a device lives on one server and a multi-get of
@@ -188,6 +191,41 @@ public final class MemcachedStore: Store {
     }
 
     /// Writes and reads back a short-lived key on every server, as pushgo's `status_<id>` check.
+    public func claimNode(_ uaid: UAID, _ record: NodeRecord) async throws -> ClaimResult {
+        let keys = self.keys
+        return try await pool.run("claim node") { connection in
+            let nodeKey = keys.node(uaid), group = keys.device(uaid)
+            return try Self.retrying(nodeKey) {
+                let item = try connection.get([nodeKey], group: group)[nodeKey]
+                let result = ClaimResult.deciding(record, over: item.flatMap { NodeRecord(encoded: $0.value) })
+                guard case .claimed = result else { return .done(result) }
+                // A conditional write: a claim or release in between makes this one look again.
+                let written = try connection.write(record.encoded, to: nodeKey, group: group, expiration: 0, replacing: item)
+                return written ? .done(result) : .conflict
+            }
+        }
+    }
+
+    public func nodeRecord(_ uaid: UAID) async throws -> NodeRecord? {
+        let keys = self.keys
+        return try await pool.run("read node") { connection in
+            let nodeKey = keys.node(uaid)
+            return try connection.get([nodeKey], group: keys.device(uaid))[nodeKey].flatMap { NodeRecord(encoded: $0.value) }
+        }
+    }
+
+    public func releaseNode(_ uaid: UAID, ifStill record: NodeRecord) async throws -> Bool {
+        let keys = self.keys
+        return try await pool.run("release node") { connection in
+            let nodeKey = keys.node(uaid), group = keys.device(uaid)
+            guard let item = try connection.get([nodeKey], group: group)[nodeKey],
+                  NodeRecord(encoded: item.value) == record else { return false }
+            // memcached deletes only unconditionally, so a release overwrites with an empty
+            // record under the item's CAS: a claim that came in between keeps its record.
+            return try connection.write("", to: nodeKey, group: group, expiration: 1, replacing: item)
+        }
+    }
+
     public func healthCheck() async throws {
         let base = keys.status(UAID.random().hex)
         try await pool.run("health check") { connection in
@@ -257,6 +295,7 @@ struct Keys: Sendable {
     func device(_ uaid: UAID) -> String { prefix + uaid.hex }
     func channel(_ uaid: UAID, _ channel: ChannelID) -> String { prefix + uaid.hex + "." + channel.value }
     func queue(_ uaid: UAID) -> String { prefix + uaid.hex + ".q" }
+    func node(_ uaid: UAID) -> String { prefix + uaid.hex + ".n" }
     func status(_ id: String) -> String { prefix + "status_" + id + "_" }
 }
 

@@ -18,6 +18,31 @@ public final class MemoryStore: Store, NonBlockingStore {
 
     private func shard(_ uaid: UAID) -> Locked<[UAID: Device]> { shards[Int(truncatingIfNeeded: uaid.low % 32)] }
 
+    /// Node records apart from devices: a device connects (and claims) before it registers.
+    private let nodeShards: [Locked<[UAID: NodeRecord]>] = (0..<32).map { _ in Locked([:]) }
+
+    private func nodeShard(_ uaid: UAID) -> Locked<[UAID: NodeRecord]> { nodeShards[Int(truncatingIfNeeded: uaid.low % 32)] }
+
+    public func claimNode(_ uaid: UAID, _ record: NodeRecord) async throws -> ClaimResult {
+        nodeShard(uaid).withLock { records in
+            let result = ClaimResult.deciding(record, over: records[uaid])
+            if case .claimed = result { records[uaid] = record }
+            return result
+        }
+    }
+
+    public func nodeRecord(_ uaid: UAID) async throws -> NodeRecord? {
+        nodeShard(uaid).withLock { $0[uaid] }
+    }
+
+    public func releaseNode(_ uaid: UAID, ifStill record: NodeRecord) async throws -> Bool {
+        nodeShard(uaid).withLock { records in
+            guard records[uaid] == record else { return false }
+            records[uaid] = nil
+            return true
+        }
+    }
+
     public init() {}
 
     public func device(_ uaid: UAID) async throws -> DeviceRecord? {

@@ -6,6 +6,7 @@ enum SQLiteSchema {
     private static let migrations: [(identifier: String, apply: @Sendable (Database) throws -> Void)] = [
         ("v1", { try createDevicesAndChannels($0) }),
         ("v2", { try splitMessagesFromChannels($0) }),
+        ("v3", { try createNodes($0) }),
     ]
 
     /// The schema version this build writes: the number of migrations.
@@ -49,6 +50,18 @@ enum SQLiteSchema {
     /// The device record and the message queue apart: `devices` records the protocol, `channels`
     /// keeps only the newest SimplePush version, and every waiting message (a SimplePush
     /// channel's pending version among them, moved here) is a row of `messages`.
+    /// Which node holds each connected device (fleets): its router URL and the connection's start
+    /// in milliseconds since the epoch. Apart from `devices`: a device claims before it registers.
+    private static func createNodes(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE nodes (
+                uaid TEXT NOT NULL PRIMARY KEY,
+                node TEXT NOT NULL,
+                connected_at INTEGER NOT NULL
+            ) WITHOUT ROWID;
+            """)
+    }
+
     private static func splitMessagesFromChannels(_ db: Database) throws {
         // `timestamp` is microseconds since the epoch (the queue's order), `expiry` Unix seconds
         // (NULL: never), `slot` as `StoredMessage.slotKey`, `headers` a JSON object. A message

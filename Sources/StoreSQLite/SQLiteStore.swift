@@ -168,6 +168,34 @@ public final class SQLiteStore: Store {
         }
     }
 
+    public func claimNode(_ uaid: UAID, _ record: NodeRecord) async throws -> ClaimResult {
+        try await writing("claim node") { db in
+            let result = ClaimResult.deciding(record, over: try Self.nodeRecord(db, uaid))
+            if case .claimed = result {
+                try Self.run(db, "INSERT OR REPLACE INTO nodes (uaid, node, connected_at) VALUES (?, ?, ?)",
+                             [uaid.hex, record.node, record.connectedAt])
+            }
+            return result
+        }
+    }
+
+    public func nodeRecord(_ uaid: UAID) async throws -> NodeRecord? {
+        try await reading("read node") { db in try Self.nodeRecord(db, uaid) }
+    }
+
+    public func releaseNode(_ uaid: UAID, ifStill record: NodeRecord) async throws -> Bool {
+        try await writing("release node") { db in
+            try Self.run(db, "DELETE FROM nodes WHERE uaid = ? AND node = ? AND connected_at = ?",
+                         [uaid.hex, record.node, record.connectedAt])
+            return db.changesCount > 0
+        }
+    }
+
+    private static func nodeRecord(_ db: Database, _ uaid: UAID) throws -> NodeRecord? {
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT node, connected_at FROM nodes WHERE uaid = ?"), arguments: [uaid.hex])
+            .map { NodeRecord(node: $0["node"], connectedAt: $0["connected_at"]) }
+    }
+
     public func healthCheck() async throws {
         _ = try await reading("health check") { db in try Int.fetchOne(db, sql: "SELECT 1") }
     }

@@ -141,9 +141,10 @@ final class WebPushHandler: ConnectionProtocol {
         sessions[connection].uaid = uaid
         sessions[connection].phase = .ready
         reactor.watchIdle(connection)
-        worker.claim(uaid, for: connection)
+        worker.claim(uaid, for: connection) { [self] in
+            if known { drain(uaid, on: connection) }
+        }
         reactor.send(DeviceReplies.hello(uaid), to: connection)
-        if known { drain(uaid, on: connection) }
     }
 
     private func register(_ channel: ChannelID, key: [UInt8]?, for uaid: UAID, on connection: ConnectionID) {

@@ -15,6 +15,15 @@ final class ErrorReportingTests: XCTestCase {
         XCTAssertEqual(message, "config.toml:5: unknown key \"websocket.max_mesage_len\"")
     }
 
+    func testAFleetNeedsASharedStore() throws {
+        XCTAssertTrue(loadError("[storage]\ntype = \"memory\"\n[router]\naddr = \"127.0.0.1:8090\"").contains("a fleet needs a store its nodes share"))
+        let fleet = try loadTOML("[storage]\ntype = \"memcache\"\n[router]\naddr = \"10.0.0.5:8090\"")
+        XCTAssertEqual(fleet.router.nodeURL, "http://10.0.0.5:8090", "named by its listener")
+        let named = try loadTOML("[router]\naddr = \":8090\"\nurl = \"http://node-a.internal:8090/\"")
+        XCTAssertEqual(named.router.nodeURL, "http://node-a.internal:8090")
+        XCTAssertFalse(try loadTOML("").router.isEnabled, "one node alone by default")
+    }
+
     func testUnknownTopLevelKey() {
         XCTAssertEqual(loadError("\nverbose = true"), "config.toml:2: unknown key \"verbose\"")
     }

@@ -160,6 +160,9 @@ final class GatedStore: Store, @unchecked Sendable {  // `waiting` and `isOpen` 
     func delete(_ reference: MessageReference, for uaid: UAID) async throws -> Bool { try await inner.delete(reference, for: uaid) }
 
     func drop(_ uaid: UAID) async throws { try await inner.drop(uaid) }
+    func claimNode(_ uaid: UAID, _ record: NodeRecord) async throws -> ClaimResult { try await inner.claimNode(uaid, record) }
+    func nodeRecord(_ uaid: UAID) async throws -> NodeRecord? { try await inner.nodeRecord(uaid) }
+    func releaseNode(_ uaid: UAID, ifStill record: NodeRecord) async throws -> Bool { try await inner.releaseNode(uaid, ifStill: record) }
     func healthCheck() async throws {}
     func close() async throws {}
 }

@@ -46,7 +46,7 @@ final class ProbeHandler: ConnectionProtocol {
         if uaids[connection] == nil, let range = text.range(of: #"[0-9a-f]{32}"#, options: .regularExpression),
            let uaid = UAID(String(text[range])) {
             uaids[connection] = uaid
-            worker.claim(uaid, for: connection)
+            worker.claim(uaid, for: connection) {}
         }
         worker.reactor.send("probe:" + text, to: connection)
     }

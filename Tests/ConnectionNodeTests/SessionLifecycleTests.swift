@@ -66,7 +66,7 @@ final class SessionLifecycleTests: XCTestCase {
         store.open()
         harness.run(until: { harness.reactor.openConnections == 1 })
         harness.run(for: 0.2)
-        XCTAssertEqual(harness.node.shared.registry.lookup(held)?.connection, harness.reactor.id(of: 0))
+        XCTAssertEqual(harness.node.shared.registry.lookup(held)?.entry.connection, harness.reactor.id(of: 0))
         holder.send(["{}"])
         XCTAssertEqual(harness.nextText(holder), "{}", "the real holder must stay connected")
     }

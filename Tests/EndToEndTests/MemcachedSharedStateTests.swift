@@ -3,7 +3,7 @@ import PushCore
 import XCTest
 
 /// Two server processes on one memcached, sharing the token key: what one stores the other
-/// reads. (Delivery to a device connected to the other node is not part of this.)
+/// reads. (Without `[router]` they do not deliver to each other's devices: FleetTests.)
 final class MemcachedSharedStateTests: MemcachedEndToEndTestCase {
     func testTwoServersShareDevicesChannelsAndVersions() throws {
         let sharedKey = ["SIMPLEPUSH_DEFAULT_TOKEN_KEYS": EndpointTokenCodec.generateKey()]

@@ -1,0 +1,43 @@
+import ConnectionNode
+import Logging
+import PushCore
+import Store
+
+/// The node records of a fleet, kept in the store its nodes share: a hello claims the device for
+/// this node (the node holding an older connection is told to close it), a close releases it.
+public struct FleetPlacement: DevicePlacement {
+    let node: String
+    let store: any Store
+    let peers: NodeClient
+    let logger: Logger
+
+    public init(node: String, store: any Store, peers: NodeClient, logger: Logger) {
+        self.node = node
+        self.store = store
+        self.peers = peers
+        self.logger = logger
+    }
+
+    public func claim(_ uaid: UAID, connectedAt: Int64) async -> Bool {
+        do {
+            switch try await store.claimNode(uaid, NodeRecord(node: node, connectedAt: connectedAt)) {
+            case .claimed(let replaced):
+                // An older connection on this node was closed by the node itself.
+                if let replaced, replaced.node != node {
+                    await peers.disconnect(uaid, connectedAt: replaced.connectedAt, at: replaced.node)
+                }
+                return true
+            case .newerHeld:
+                return false
+            }
+        } catch {
+            // Without a record other nodes store the device's updates; it gets them at its next hello.
+            logger.warning("node record not written", metadata: ["uaid": "\(uaid)", "error": "\(error)"])
+            return true
+        }
+    }
+
+    public func release(_ uaid: UAID, connectedAt: Int64) async {
+        _ = try? await store.releaseNode(uaid, ifStill: NodeRecord(node: node, connectedAt: connectedAt))
+    }
+}

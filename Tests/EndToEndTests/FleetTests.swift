@@ -1,0 +1,77 @@
+import Foundation
+import MemcachedTestSupport
+import PushCore
+import XCTest
+
+/// Three nodes sharing one memcached and one token key, each with its router listener: an update
+/// sent to any node's endpoint reaches the device wherever it is connected.
+final class FleetTests: MemcachedEndToEndTestCase {
+    private let sharedKey = EndpointTokenCodec.generateKey()
+
+    private func startNode() throws -> ServerProcess {
+        let routerPort = try LoopbackPort.free(1)[0]
+        return try startMemcachedServer(environment: ["SIMPLEPUSH_DEFAULT_TOKEN_KEYS": sharedKey,
+                                                      "SIMPLEPUSH_ROUTER_ADDR": "127.0.0.1:\(routerPort)"])
+    }
+
+    func testAnUpdateSentToAnyNodeReachesTheDeviceWith200() throws {
+        let (a, b, c) = (try startNode(), try startNode(), try startNode())
+        let device = try registeredDevice(on: a)
+        let token = token(of: device.endpoint)
+        for (version, node) in [(1, b), (2, c), (3, a)] {
+            assertStatus(try HTTPTestClient.put(node.updateURL(token: token), version: String(version)), 200,
+                         "PUT through node \(node.endpointPort) for a device on \(a.endpointPort)")
+            XCTAssertEqual(try device.client.receiveNotification(), [ReceivedUpdate(channelID: device.channelID, version: Int64(version))])
+            try device.client.ack([(device.channelID, Int64(version))])
+        }
+    }
+
+    func testTheNewerConnectionOnAnotherNodeClosesTheOlderAndTakesItsUpdates() throws {
+        let (a, b) = (try startNode(), try startNode())
+        let device = try registeredDevice(on: a)
+        let (onB, uaid) = try connectDevice(to: b, uaid: device.uaid, channelIDs: [device.channelID])
+        XCTAssertEqual(uaid, device.uaid)
+        XCTAssertEqual(try device.client.expectClose().code, 1000, "the older connection, on a, is closed")
+        assertStatus(try HTTPTestClient.put(a.updateURL(token: token(of: device.endpoint)), version: "4"), 200, "PUT through a")
+        XCTAssertEqual(try onB.receiveNotification(), [ReceivedUpdate(channelID: device.channelID, version: 4)])
+    }
+
+    func testANodeKilledMidRunLosesNoUpdate() throws {
+        let (a, b, c) = (try startNode(), try startNode(), try startNode())
+        let device = try registeredDevice(on: a)
+        a.kill()
+        // b finds a gone: the update is stored (202), and the record naming a is cleared.
+        assertStatus(try HTTPTestClient.put(b.updateURL(token: token(of: device.endpoint)), version: "5"), 202, "PUT with a dead")
+        assertStatus(try HTTPTestClient.put(b.updateURL(token: token(of: device.endpoint)), version: "6"), 202, "PUT again")
+        let (onC, _) = try connectDevice(to: c, uaid: device.uaid, channelIDs: [device.channelID])
+        XCTAssertEqual(try onC.receiveNotification(), [ReceivedUpdate(channelID: device.channelID, version: 6)])
+    }
+
+    func testADeviceMovingBetweenNodesWhileUpdatesArriveMissesNone() throws {
+        let (a, b, c) = (try startNode(), try startNode(), try startNode())
+        let device = try registeredDevice(on: a)
+        let url = b.updateURL(token: token(of: device.endpoint))
+        let last = 40
+        let sender = Thread {
+            for version in 1 ... last {
+                _ = try? HTTPTestClient.put(url, version: String(version))
+                usleep(5_000)
+            }
+        }
+        sender.start()
+        usleep(50_000)
+        let (onC, _) = try connectDevice(to: c, uaid: device.uaid, channelIDs: [device.channelID])
+        // Every version arrives on one of the two connections; the newest one must reach c.
+        var newest: Int64 = 0
+        let deadline = Deadline(seconds: 10)
+        while newest < Int64(last) && !deadline.hasPassed {
+            guard let updates = try? onC.receiveNotification(timeout: 1) else { continue }
+            for update in updates where update.channelID == device.channelID {
+                newest = max(newest, update.version)
+                try onC.ack([(update.channelID, update.version)])
+            }
+        }
+        while !sender.isFinished { usleep(10_000) }
+        XCTAssertEqual(newest, Int64(last), "the last version sent while the device moved")
+    }
+}
