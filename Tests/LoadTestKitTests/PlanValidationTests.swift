@@ -57,6 +57,15 @@ final class PlanValidationTests: XCTestCase {
         assertInvalid(request(url: "https://127.0.0.1:8443/"), mentioning: "wss://")
     }
 
+    func testUpdatesMayGoThroughAnotherNode() throws {
+        let plan = try request(.notify) { $0.updateURL = "http://127.0.0.1:9081" }.resolve(limits: limits)
+        XCTAssertEqual(plan.updateTarget, LoadTarget(host: IPv4Address(127, 0, 0, 1), port: 9081, hostHeader: "127.0.0.1:9081"))
+        XCTAssertNil(try request(.notify).resolve(limits: limits).updateTarget)
+        assertInvalid(request(.connect) { $0.updateURL = "http://127.0.0.1:9081" }, mentioning: "notify and stored")
+        assertInvalid(request(.notify) { $0.updateURL = "https://127.0.0.1:9081" }, mentioning: "http://")
+        assertInvalid(request(.notify) { $0.updateURL = "http://10.1.1.1:9081" }, mentioning: "--allow-remote")
+    }
+
     func testBoundsOnCountsRatesAndTimes() {
         assertInvalid(request { $0.clients = 0 }, mentioning: "--clients")
         assertInvalid(request { $0.clients = PlanRequest.maxClients + 1 }, mentioning: "--clients")

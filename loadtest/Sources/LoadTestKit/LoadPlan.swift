@@ -48,6 +48,9 @@ public struct LoadPlan: Codable, Equatable, Sendable {
     public var allowRemote: Bool
     /// How devices speak TLS, for a `wss://` target.
     public var tls: TLSClientPlan?
+    /// Where updates go instead of the pushEndpoints' own host (`--update-url`): another node of
+    /// a fleet, which must hand them to the node holding the device.
+    public var updateTarget: LoadTarget?
 
     /// Which clients, and what part of each rate, worker `index` of `procs` takes.
     public func share(of index: Int) -> WorkerShare {

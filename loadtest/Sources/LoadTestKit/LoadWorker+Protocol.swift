@@ -93,9 +93,14 @@ extension LoadWorker {
             fail(device, "register: pushEndpoint is not an http URL", now: now)
             return nil
         }
-        guard !url.tls else {
+        guard !url.tls || plan.updateTarget != nil else {
             fail(device, "register: pushEndpoint is https (updates are sent over http only: serve the endpoint without TLS for a load test)", now: now)
             return nil
+        }
+        // A fleet: the devices on one node, the updates through another one's endpoint.
+        if let other = plan.updateTarget {
+            if updates.destination == nil { updates.destination = other }
+            return url.path
         }
         if let current = updates.destination {
             guard current.host == url.host && current.port == url.port else {

@@ -53,6 +53,7 @@ public struct PlanRequest: Equatable, Sendable {
     public var vapidPerPush = false
     public var caFile: String?
     public var noTLSResume = false
+    public var updateURL: String?
 
     public init(scenario: Scenario, url: String = "ws://127.0.0.1:8080/") {
         self.scenario = scenario
@@ -85,6 +86,15 @@ public struct PlanRequest: Equatable, Sendable {
         let dataSize = try Self.check("--data-size", self.dataSize ?? 0, in: 0 ... Self.maxDataSize)
         let webPush = try resolveWebPush()
         let tls = try resolveTLS(target: target)
+        let updateTarget = try updateURL.map { text -> LoadTarget in
+            guard scenario == .notify || scenario == .stored else {
+                throw LoadTestError.invalidArgument("--update-url applies to notify and stored")
+            }
+            let other = try LoadTarget(parsing: text, scheme: "http")
+            guard !other.tls else { throw LoadTestError.invalidArgument("--update-url must be an http:// URL (updates are sent over http only)") }
+            try other.checkAllowed(allowRemote: allowRemote)
+            return other
+        }
         let maxPending = try Self.check("--max-pending", self.maxPending ?? Self.defaultMaxPending, in: 1 ... Self.maxClients)
         let setupTimeout = try Self.check("--setup-timeout", self.setupTimeout ?? Double(Self.defaultSetupTimeout), in: 0.1 ... Self.maxDuration)
         let drainTimeout = try Self.check("--drain-timeout", self.drainTimeout ?? Double(Self.defaultDrainTimeout), in: 0 ... Self.maxDuration)
@@ -104,7 +114,8 @@ public struct PlanRequest: Equatable, Sendable {
                         connectRate: connectRate, rate: rate, duration: duration, maxCount: maxCount,
                         dataSize: dataSize, webPush: webPush, httpConnections: httpConnections, procs: procs,
                         sourceAddresses: sourceAddresses, maxPending: maxPending, setupTimeout: setupTimeout,
-                        drainTimeout: drainTimeout, timeout: timeout, allowRemote: allowRemote, tls: tls)
+                        drainTimeout: drainTimeout, timeout: timeout, allowRemote: allowRemote, tls: tls,
+                        updateTarget: updateTarget)
     }
 
     static func defaultChannels(_ scenario: Scenario) -> Int {

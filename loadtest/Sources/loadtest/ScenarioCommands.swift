@@ -30,6 +30,8 @@ struct UpdateOptions: ParsableArguments {
     var payloadBytes: Int?
     @Flag(help: "WebPush: sign a fresh VAPID token for every push, defeating the server's token cache (default: one token per worker process).")
     var vapidPerPush = false
+    @Option(help: "Send the updates to this endpoint (http://host:port) instead of each pushEndpoint's own host: another node of a fleet, which hands them on (default: the pushEndpoint's host).")
+    var updateURL: String?
 
     func apply(to request: inout PlanRequest) {
         request.dataSize = dataSize
@@ -38,6 +40,7 @@ struct UpdateOptions: ParsableArguments {
         request.webPush = webPush
         request.payloadBytes = payloadBytes
         request.vapidPerPush = vapidPerPush
+        request.updateURL = updateURL
     }
 }
 
