@@ -10,6 +10,7 @@ public struct InstrumentedStore: Store {
     /// Each operation's timer and error counter, made once: store calls are on the update path.
     private let metrics: [String: OperationMetrics]
     public let nonBlocking: (any NonBlockingStore)?
+    public var mayLoseRecords: Bool { base.mayLoseRecords }
 
     private static let operations = [
         "device", "register", "unregister", "drop", "save", "fetch", "delete", "claim_node", "node", "release_node", "health_check",

@@ -8,7 +8,8 @@ public enum SaveResult: Equatable, Sendable {
     case stale
     /// The device is known but this channel is not registered (never was, or was unregistered).
     case unknownChannel
-    /// The store has no record of the device.
+    /// The store has no record of the device (a store that may lose records re-creates it
+    /// instead, see `mayLoseRecords`).
     case unknownDevice
 }
 
@@ -104,10 +105,17 @@ public protocol Store: Sendable {
     /// process memory: a reactor thread makes them inline, without a task or a thread hop. Nil
     /// (the default) for backends that do I/O.
     var nonBlocking: (any NonBlockingStore)? { get }
+
+    /// Whether the backend may lose records on its own (memcached evicts, and forgets everything
+    /// when it restarts). There a device the store has no record of is not known to be gone:
+    /// only a channel it knows was unregistered is, so nothing tells an app server to delete a
+    /// subscription that still works.
+    var mayLoseRecords: Bool { get }
 }
 
 extension Store {
     public var nonBlocking: (any NonBlockingStore)? { nil }
+    public var mayLoseRecords: Bool { false }
 }
 
 /// The calls of the ack path without `async`, offered by backends that never block.

@@ -9,9 +9,11 @@ extension MemcachedStore {
         return try await pool.run("queue message") { connection in
             let (deviceKey, queueKey) = (keys.device(uaid), keys.queue(uaid))
             return try Self.retrying(queueKey) {
-                let items = try connection.get([deviceKey, queueKey], group: deviceKey)
+                let channelKey = keys.channel(uaid, message.channel)
+                let items = try connection.get([deviceKey, queueKey, channelKey], group: deviceKey)
                 guard let device = try items[deviceKey].map({ try DeviceItem(decoding: $0.value) }) else {
-                    return .done(.unknownDevice)
+                    return try Self.recreateLostDevice(uaid, channel: message.channel, protocol: .webPush, channelItem: items[channelKey],
+                                                       keys: keys, on: connection)
                 }
                 guard let registration = device.registration(of: message.channel) else { return .done(.unknownChannel) }
                 let now = StoredMessage.unixSeconds()

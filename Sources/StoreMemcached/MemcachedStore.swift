@@ -33,6 +33,8 @@ import Store
 /// records expire (see the layout above).
 public final class MemcachedStore: Store {
     private let settings: ServerConfig.Storage.Memcache
+    /// memcached evicts items, and forgets everything when it restarts.
+    public var mayLoseRecords: Bool { true }
     let pool: MemcachedPool
     let keys: Keys
 
@@ -109,7 +111,8 @@ public final class MemcachedStore: Store {
             return try Self.retrying(channelKey) {
                 let items = try connection.get([deviceKey, channelKey], group: deviceKey)
                 guard let device = try items[deviceKey].map({ try DeviceItem(decoding: $0.value) }) else {
-                    return .done(.unknownDevice)
+                    return try Self.recreateLostDevice(uaid, channel: channel, protocol: .simplePush, channelItem: items[channelKey],
+                                                       keys: keys, on: connection)
                 }
                 guard let registration = device.registration(of: channel) else { return .done(.unknownChannel) }
                 let current = try items[channelKey].map { try ChannelRecord(decoding: $0.value) }
@@ -266,6 +269,24 @@ public final class MemcachedStore: Store {
             if case .done(let result) = try attempt() { return result }
         }
         throw MemcachedFailure(description: "\(maxAttempts) writes to \(key) in a row lost to concurrent writers")
+    }
+
+    /// memcached may lose a device item (evicted, or memcached restarted) while the device's
+    /// endpoints are still out there. An update for a device it has no item of brings the item
+    /// back with that channel, under the registration its channel record still has, if any;
+    /// only the channel's deleted marker (an unregister, a drop) says the channel is gone.
+    /// Returns the result, or `.conflict` to look again once the item is back.
+    static func recreateLostDevice(_ uaid: UAID, channel: ChannelID, protocol deviceProtocol: DeviceProtocol,
+                                   channelItem: CASItem?, keys: Keys,
+                                   on connection: MemcachedConnection) throws -> Attempt<SaveResult> {
+        let record = try channelItem.map { try ChannelRecord(decoding: $0.value) }
+        if record?.state == .deleted { return .done(.unknownChannel) }
+        var device = DeviceItem(protocol: deviceProtocol)
+        if let record { device.adopt(channel, registration: record.registration) } else { device.add(channel) }
+        let deviceKey = keys.device(uaid)
+        // An add: a device item someone else wrote meanwhile wins, and the next look finds it.
+        _ = try connection.write(device.encoded, to: deviceKey, group: deviceKey, expiration: 0, replacing: nil)
+        return .conflict
     }
 
     /// Replaces the channels' records by deleted markers, so a save that read the device item

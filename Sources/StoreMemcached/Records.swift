@@ -48,6 +48,11 @@ struct DeviceItem: Equatable {
         registrations[channel] = UInt64.random(in: 1 ... .max)
     }
 
+    /// Adds the channel under a registration id its channel record already carries.
+    mutating func adopt(_ channel: ChannelID, registration: UInt64) {
+        registrations[channel] = registration
+    }
+
     /// Removes the channel; returns its registration id, nil when it was not registered.
     mutating func remove(_ channel: ChannelID) -> UInt64? {
         registrations.removeValue(forKey: channel)

@@ -47,6 +47,25 @@ final class FleetTests: MemcachedEndToEndTestCase {
         XCTAssertEqual(try onC.receiveNotification(), [ReceivedUpdate(channelID: device.channelID, version: 6)])
     }
 
+    func testARestartedMemcachedAnswersNo410ForChannelsThatWereNeverUnregistered() throws {
+        let (a, b) = (try startNode(), try startNode())
+        let device = try registeredDevice(on: a)
+        try memcached.restart()
+        let url = b.updateURL(token: token(of: device.endpoint))
+        // Back once b's store answers again; the device's records and node record are gone, so b
+        // keeps the update for the device's next hello.
+        var status = 0
+        let deadline = Deadline(seconds: 10)
+        repeat {
+            status = try HTTPTestClient.put(url, version: "8").status
+            if status == 503 { usleep(200_000) }
+        } while status == 503 && !deadline.hasPassed
+        XCTAssertEqual(status, 202, "not 410: memcached does not know the channel was unregistered")
+        device.client.close()
+        let (again, _) = try connectDevice(to: b, uaid: device.uaid, channelIDs: [device.channelID])
+        XCTAssertEqual(try again.receiveNotification(), [ReceivedUpdate(channelID: device.channelID, version: 8)])
+    }
+
     func testADeviceMovingBetweenNodesWhileUpdatesArriveMissesNone() throws {
         let (a, b, c) = (try startNode(), try startNode(), try startNode())
         let device = try registeredDevice(on: a)

@@ -1,5 +1,8 @@
 import ConfigFile
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import MemcachedTestSupport
 import PushCore
 import Store
@@ -166,6 +169,69 @@ final class MemcachedStoreTests: XCTestCase {
         let saved = try await store.saveUpdate(uaid, channel: channel(1), version: 1, data: nil)
         XCTAssertEqual(saved, .saved)
         daemon.stop()
+    }
+
+    /// memcached forgets: an update for a device it lost brings the device back (nothing tells an
+    /// app server to delete a subscription that still works), but a channel it knows was
+    /// unregistered or dropped stays gone.
+    func testOnlyWhatMemcachedPositivelyKnowsIsGone() async throws {
+        let daemon = try MemcachedDaemon()
+        let settings = daemon.settings()
+        let store = try open(settings)
+        let (lost, unregistered, dropped) = (device(8), device(9), device(10))
+        for uaid in [lost, unregistered, dropped] { _ = try await store.register(uaid, channel: channel(1), maxChannels: 10) }
+        _ = try await store.saveUpdate(lost, channel: channel(1), version: 3, data: nil)
+        try await store.unregister(unregistered, channel: channel(1))
+        try await store.drop(dropped)
+        let goneAfterUnregister = try await store.saveUpdate(unregistered, channel: channel(1), version: 1, data: nil)
+        XCTAssertEqual(goneAfterUnregister, .unknownChannel)
+        let goneAfterDrop = try await store.saveUpdate(dropped, channel: channel(1), version: 1, data: nil)
+        XCTAssertEqual(goneAfterDrop, .unknownChannel, "the drop left the channel's deleted marker")
+
+        // Evicted: the device item alone goes (what an LRU does first to a big, old item).
+        try Self.command("delete \(settings.prefix + lost.hex)\r\n", toPort: daemon.port, expecting: "DELETED")
+        let stale = try await store.saveUpdate(lost, channel: channel(1), version: 2, data: nil)
+        XCTAssertEqual(stale, .stale, "back under its old registration, so versions still only move forward")
+        let saved = try await store.saveUpdate(lost, channel: channel(1), version: 4, data: nil)
+        XCTAssertEqual(saved, .saved)
+
+        // Restarted: everything is gone, and an update brings the device back with its channel.
+        try daemon.restart()
+        try await waitUntilHealthy(store)
+        let afterRestart = try await store.saveUpdate(lost, channel: channel(1), version: 5, data: "kept")
+        XCTAssertEqual(afterRestart, .saved)
+        let pending = try await store.fetchPending(lost)
+        XCTAssertEqual(pending, [Update(channelID: channel(1), version: 5, data: "kept")])
+        let protocolBack = try await store.deviceProtocol(lost)
+        XCTAssertEqual(protocolBack, .simplePush)
+        daemon.stop()
+    }
+
+    /// One command in memcached's text protocol, as an eviction would do it behind the store's back.
+    private static func command(_ command: String, toPort port: Int, expecting answer: String) throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = UInt16(port).bigEndian
+        address.sin_addr = in_addr(s_addr: UInt32(0x7F00_0001).bigEndian)
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+        }
+        XCTAssertTrue(connected, "connect to memcached")
+        _ = command.withCString { Glibc.send(fd, $0, strlen($0), 0) }
+        var reply = [UInt8](repeating: 0, count: 256)
+        let count = recv(fd, &reply, reply.count, 0)
+        XCTAssertTrue(String(decoding: reply.prefix(max(0, count)), as: UTF8.self).hasPrefix(answer), "memcached answered \(reply.prefix(max(0, count)))")
+    }
+
+    private func waitUntilHealthy(_ store: MemcachedStore) async throws {
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline {
+            if (try? await store.healthCheck()) != nil { return }
+            try await Task.sleep(nanoseconds: 200_000_000)
+        }
+        XCTFail("the store did not recover within 10 s of memcached's return")
     }
 
     func testBadSettingsAreRefusedAtStart() throws {
