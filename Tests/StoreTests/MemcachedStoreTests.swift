@@ -209,20 +209,14 @@ final class MemcachedStoreTests: XCTestCase {
 
     /// One command in memcached's text protocol, as an eviction would do it behind the store's back.
     private static func command(_ command: String, toPort port: Int, expecting answer: String) throws {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let fd = LoopbackPort.connected(to: port)
+        XCTAssertGreaterThanOrEqual(fd, 0, "connect to memcached")
         defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = UInt16(port).bigEndian
-        address.sin_addr = in_addr(s_addr: UInt32(0x7F00_0001).bigEndian)
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
-        }
-        XCTAssertTrue(connected, "connect to memcached")
         _ = command.withCString { Glibc.send(fd, $0, strlen($0), 0) }
         var reply = [UInt8](repeating: 0, count: 256)
         let count = recv(fd, &reply, reply.count, 0)
-        XCTAssertTrue(String(decoding: reply.prefix(max(0, count)), as: UTF8.self).hasPrefix(answer), "memcached answered \(reply.prefix(max(0, count)))")
+        let text = String(decoding: reply.prefix(max(0, count)), as: UTF8.self)
+        XCTAssertTrue(text.hasPrefix(answer), "memcached answered \(text.debugDescription)")
     }
 
     private func waitUntilHealthy(_ store: MemcachedStore) async throws {

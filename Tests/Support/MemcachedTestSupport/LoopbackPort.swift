@@ -43,6 +43,18 @@ public enum LoopbackPort {
         }
     }
 
+    /// A blocking socket connected to the loopback port; -1 when nothing accepts there.
+    public static func connected(to port: Int) -> Int32 {
+        let descriptor = socket(AF_INET, socketStreamType, 0)
+        guard descriptor >= 0 else { return -1 }
+        var address = loopback(port: port)
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+        }
+        if !connected { close(descriptor) }
+        return connected ? descriptor : -1
+    }
+
     /// Both ends of a loopback TCP connection: the accepted socket and the connecting one.
     public static func connectedPair() throws -> (accepted: Int32, connecting: Int32) {
         let listener = socket(AF_INET, socketStreamType, 0)
