@@ -90,7 +90,13 @@ public enum Server {
         groupConfig.maximumGracefulShutdownDuration = .milliseconds(Int64(config.general.shutdownGrace * 1000))
         logger.info("websocket listening", metadata: ["address": "\(config.websocket.listener.address)",
                                                       "workers": "\(node.workerCount)"])
-        try await ServiceGroup(configuration: groupConfig).run()
+        do {
+            try await ServiceGroup(configuration: groupConfig).run()
+        } catch {
+            // The HTTP client must be shut down whichever way the services ended.
+            try? await fleet?.shutdown()
+            throw error
+        }
         try await fleet?.shutdown()
         try await store.close()
         logger.info("stopped")

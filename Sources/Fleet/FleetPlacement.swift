@@ -22,9 +22,11 @@ public struct FleetPlacement: DevicePlacement {
         do {
             switch try await store.claimNode(uaid, NodeRecord(node: node, connectedAt: connectedAt)) {
             case .claimed(let replaced):
-                // An older connection on this node was closed by the node itself.
+                // An older connection on this node was closed by the node itself. The other node is
+                // told without waiting for it: a hung node must not hold up this device's messages.
                 if let replaced, replaced.node != node {
-                    await peers.disconnect(uaid, connectedAt: replaced.connectedAt, at: replaced.node)
+                    let peers = self.peers
+                    Task { await peers.disconnect(uaid, connectedAt: replaced.connectedAt, at: replaced.node) }
                 }
                 return true
             case .newerHeld:
