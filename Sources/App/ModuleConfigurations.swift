@@ -27,6 +27,7 @@ extension NodeConfiguration {
         maxStoreCalls = config.websocket.maxStoreCalls
         origins = config.websocket.origins
         forwardedHeaders = config.endpoint.usesForwardedHeaders
+        forwardedHosts = config.endpoint.forwardedHosts
     }
 }
 
@@ -79,6 +80,7 @@ extension ServiceSettings {
         minPingInterval = config.websocket.clientMinPingInterval
         enableCORS = config.endpoint.enableCORS
         forwardedHeaders = config.endpoint.usesForwardedHeaders
+        forwardedHosts = config.endpoint.forwardedHosts
     }
 }
 

@@ -79,6 +79,7 @@ struct Reloader: Sendable {
         result.endpoint.url = fresh.endpoint.url
         result.endpoint.enableCORS = fresh.endpoint.enableCORS
         result.endpoint.forwardedHeaders = fresh.endpoint.forwardedHeaders
+        result.endpoint.forwardedHosts = fresh.endpoint.forwardedHosts
         result.webPush.maxStoredMessages = fresh.webPush.maxStoredMessages
         result.logging.level = fresh.logging.level
         return result

@@ -39,10 +39,19 @@ public enum Server {
         let certificates = try ListenerCertificates(device: config.websocket.listener, endpoint: endpointConfiguration.tls)
         var nodeConfiguration = try NodeConfiguration(config)
         nodeConfiguration.reactor.tls = certificates.deviceContext
+        let metricsAddress = try config.metrics.address.isEmpty ? nil : ServerConfig.Listener.parse(config.metrics.address, section: "metrics")
+        let routerAddress = try config.router.isEnabled ? ServerConfig.Listener.parse(config.router.address, section: "router") : nil
         // In a fleet: node records in the shared store, and calls to the node holding a device.
+        // The client must be shut down whichever way the server ends, start-up failures too.
         let fleet = config.router.isEnabled ? NodeClient(timeout: config.router.timeout) : nil
         let placement = fleet.map { FleetPlacement(node: config.router.nodeURL, store: store, peers: $0, logger: logger) }
-        let node = try ConnectionNode(nodeConfiguration, protocols: protocols, version: version, logger: logger, placement: placement)
+        let node: ConnectionNode
+        do {
+            node = try ConnectionNode(nodeConfiguration, protocols: protocols, version: version, logger: logger, placement: placement)
+        } catch {
+            try? await fleet?.shutdown()
+            throw error
+        }
         let drain = DrainSwitch()
         // Where an accepted message goes: this node's connections, then the node the store names,
         // else the store keeps it.
@@ -66,14 +75,12 @@ public enum Server {
                 logger.info("endpoint listening", metadata: ["port": "\(port)"])
             }), serviceName: "endpoint"),
         ]
-        if !config.metrics.address.isEmpty {
-            let (host, port) = try ServerConfig.Listener.parse(config.metrics.address, section: "metrics")
+        if let (host, port) = metricsAddress {
             services.append(.init(service: EndpointServer.makePlainApplication(host: host, port: port,
                                                                                modules: [metricsRoutes], logger: logger),
                                   serviceName: "metrics"))
         }
-        if config.router.isEnabled {
-            let (host, port) = try ServerConfig.Listener.parse(config.router.address, section: "router")
+        if let (host, port) = routerAddress {
             services.append(.init(service: EndpointServer.makePlainApplication(host: host, port: port,
                                                                                modules: [RouterRoutes(node: node)], logger: logger),
                                   serviceName: "router"))
@@ -93,11 +100,10 @@ public enum Server {
         do {
             try await ServiceGroup(configuration: groupConfig).run()
         } catch {
-            // The HTTP client must be shut down whichever way the services ended.
             try? await fleet?.shutdown()
             throw error
         }
-        try await fleet?.shutdown()
+        try? await fleet?.shutdown()
         try await store.close()
         logger.info("stopped")
     }

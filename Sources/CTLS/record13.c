@@ -184,18 +184,16 @@ static int flush_pending(struct record13 *record, int fd) {
     return 1;
 }
 
-// Keeps the unsent tail of `bytes` for later, after anything already pending.
+// Keeps the unsent tail of `bytes` for later; nothing else is pending (writes and KeyUpdate
+// answers wait while something is).
 static int keep_pending(struct record13 *record, const uint8_t *bytes, size_t length, size_t plain) {
-    size_t kept = record->pending_length - record->pending_sent;
-    uint8_t *joined = malloc(kept + length);
-    if (joined == NULL) return 0;
-    if (kept > 0) memcpy(joined, record->pending + record->pending_sent, kept);
-    memcpy(joined + kept, bytes, length);
-    free(record->pending);
-    record->pending = joined;
-    record->pending_length = (uint32_t)(kept + length);
+    uint8_t *kept = malloc(length);
+    if (kept == NULL) return 0;
+    memcpy(kept, bytes, length);
+    record->pending = kept;
+    record->pending_length = (uint32_t)length;
     record->pending_sent = 0;
-    record->pending_plain += (uint32_t)plain;
+    record->pending_plain = (uint32_t)plain;
     return 1;
 }
 
@@ -315,26 +313,23 @@ enum { CONTENT, NOTHING, ENDED, BROKEN };
 
 // Handles the handshake messages of a record: only KeyUpdate belongs after the handshake.
 static int take_handshake(struct record13 *record, const uint8_t *body, size_t length) {
-    {
-        if (length < 4) {
-            ctls_note_error("read: a short handshake record");
-            return BROKEN;
-        }
-        size_t message_length = ((size_t)body[1] << 16) | ((size_t)body[2] << 8) | body[3];
-        if (body[0] != KEY_UPDATE || message_length != 1 || length < 5 || body[4] > 1) {
-            ctls_note_error("read: a handshake message other than KeyUpdate after the handshake");
-            return BROKEN;
-        }
-        // The next record is under the new key, so nothing may follow in this one.
-        if (length != 5) {
-            ctls_note_error("read: data after a KeyUpdate in its record");
-            return BROKEN;
-        }
-        if (!update_secret(record->suite, record->read_secret, record->read_key, record->read_iv)) return BROKEN;
-        record->read_seq = 0;
-        if (body[4] == 1) record->key_update_due = 1;
-        return NOTHING;
+    if (length < 4) {
+        ctls_note_error("read: a short handshake record");
+        return BROKEN;
     }
+    size_t message_length = ((size_t)body[1] << 16) | ((size_t)body[2] << 8) | body[3];
+    if (body[0] != KEY_UPDATE || message_length != 1 || length < 5 || body[4] > 1) {
+        ctls_note_error("read: a handshake message other than KeyUpdate after the handshake");
+        return BROKEN;
+    }
+    // The next record is under the new key, so nothing may follow in this one.
+    if (length != 5) {
+        ctls_note_error("read: data after a KeyUpdate in its record");
+        return BROKEN;
+    }
+    if (!update_secret(record->suite, record->read_secret, record->read_key, record->read_iv)) return BROKEN;
+    record->read_seq = 0;
+    if (body[4] == 1) record->key_update_due = 1;
     return NOTHING;
 }
 

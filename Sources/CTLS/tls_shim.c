@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <arpa/inet.h>
 #include <sys/socket.h>
 #include <openssl/err.h>
@@ -38,17 +39,26 @@ enum {
 
 // A burst of handshakes leaves its memory with malloc, free but resident: 2,000 at once hold
 // ~80 MB. Once no server handshake is running, after enough of them, it goes back to the system.
+// It walks every malloc arena, so it runs at most once a second, whichever reactor gets there.
 static atomic_int handshaking, finished_since_trim;
-enum { TRIM_AFTER = 256 };
+static atomic_llong last_trim_ms;
+enum { TRIM_AFTER = 256, TRIM_INTERVAL_MS = 1000 };
+
+static long long monotonic_ms(void) {
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+}
 
 static void handshake_ended(ctls_conn *conn) {
     if (!(conn->flags & HANDSHAKING)) return;
     conn->flags &= ~HANDSHAKING;
     int finished = atomic_fetch_add(&finished_since_trim, 1) + 1;
-    if (atomic_fetch_sub(&handshaking, 1) == 1 && finished >= TRIM_AFTER) {
-        atomic_store(&finished_since_trim, 0);
-        malloc_trim(0);
-    }
+    if (atomic_fetch_sub(&handshaking, 1) != 1 || finished < TRIM_AFTER) return;
+    long long now = monotonic_ms(), last = atomic_load(&last_trim_ms);
+    if (now - last < TRIM_INTERVAL_MS || !atomic_compare_exchange_strong(&last_trim_ms, &last, now)) return;
+    atomic_store(&finished_since_trim, 0);
+    malloc_trim(0);
 }
 
 

@@ -67,6 +67,9 @@ public struct ServerConfig: Equatable, Sendable {
         /// Behind a proxy, with `url` empty: take the public URL from a request's
         /// `X-Forwarded-Proto` and `X-Forwarded-Host` (a device's upgrade, an app server's push).
         public var forwardedHeaders = false
+        /// The hosts (with a port unless the default) those headers may name; empty: any, up to
+        /// 255 per reactor.
+        public var forwardedHosts: [String] = []
         /// A request head must be complete within this many seconds of the connection opening, or
         /// of the first byte of a later request on a kept-alive connection.
         public var headerTimeout = 10.0

@@ -55,6 +55,8 @@ enum KnownKeys {
                   "Answer OPTIONS and PUT with CORS headers."),
         ConfigKey("endpoint.forwarded_headers", .boolean, \.endpoint.forwardedHeaders,
                   "Behind a proxy, with url empty: endpoint URLs from X-Forwarded-Proto and X-Forwarded-Host. Only where the proxy alone reaches the listeners."),
+        ConfigKey("endpoint.forwarded_hosts", .stringList, \.endpoint.forwardedHosts,
+                  "The public hosts (host, or host:port) forwarded headers may name; empty: any, up to 255 per reactor."),
         ConfigKey("endpoint.header_timeout", .duration, \.endpoint.headerTimeout,
                   "Close a connection whose request head is not complete within this time."),
         ConfigKey("endpoint.body_timeout", .duration, \.endpoint.bodyTimeout,

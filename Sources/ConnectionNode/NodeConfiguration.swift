@@ -17,6 +17,8 @@ public struct NodeConfiguration: Sendable {
     /// Behind a proxy: a device's upgrade request names the public URL its endpoints are built
     /// on, in `X-Forwarded-Proto` and `X-Forwarded-Host` (see `ForwardedBase`).
     public var forwardedHeaders = false
+    /// The hosts those headers may name; empty: any.
+    public var forwardedHosts: [String] = []
 
     public init() {}
 }

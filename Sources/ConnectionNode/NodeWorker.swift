@@ -74,13 +74,14 @@ public final class NodeWorker: ReactorDelegate {
     /// The note naming the public URL a proxy says the device came in under; 0 for none.
     private func forwardedNote(_ head: RequestHead) -> UInt8 {
         guard configuration.forwardedHeaders,
-              let base = ForwardedBase.from(proto: head.header("X-Forwarded-Proto"), host: head.header("X-Forwarded-Host") ?? head.header("Host"))
+              let base = ForwardedBase.from(proto: head.header("X-Forwarded-Proto"), host: head.header("X-Forwarded-Host") ?? head.header("Host"),
+                                            allowed: configuration.forwardedHosts)
         else { return 0 }
         if let note = forwardedNotes[base] { return note }
         guard forwardedBases.count < Int(UInt8.max) else {
             if !saidForwardedTableFull {
                 saidForwardedTableFull = true
-                logger.warning("more than 255 forwarded hosts: later ones get the configured endpoint URL",
+                logger.warning("more than 255 forwarded hosts: later ones get the configured endpoint URL (list yours in endpoint.forwarded_hosts)",
                                metadata: ["host": "\(base)"])
             }
             return 0
@@ -137,7 +138,8 @@ public final class NodeWorker: ReactorDelegate {
     /// `then` reads. If a newer connection on another node holds the device, this one is closed
     /// instead.
     public func claim(_ uaid: UAID, for connection: ConnectionID, then: @escaping () -> Void) {
-        let connectedAt = Int64((Date().timeIntervalSince1970 * 1000).rounded(.down))
+        // Only a fleet's node records name connections by time; a node alone skips the clock.
+        let connectedAt = shared.placement == nil ? 0 : Int64((Date().timeIntervalSince1970 * 1000).rounded(.down))
         if let previous = shared.registry.claim(uaid, Registry.Entry(worker: index, connection: connection), connectedAt: connectedAt) {
             shared.worker(previous.worker)?.execute { $0.reactor.close(previous.connection, code: .normal) }
         }

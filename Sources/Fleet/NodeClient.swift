@@ -29,8 +29,10 @@ public final class NodeClient: Sendable {
     enum Delivery: Equatable {
         /// The node handed it to the device's connection.
         case delivered
-        /// The node answered, but holds no connection for the device (it moved on or closed).
+        /// The node holds no connection for the device (it closed, or moved on).
         case notThere
+        /// The node answered with an error: it is alive, and the update stays stored.
+        case notDelivered
         /// No answer: refused, reset, or not within the timeout.
         case unreachable
     }
@@ -43,7 +45,8 @@ public final class NodeClient: Sendable {
         switch await status(of: request) {
         case 200: return .delivered
         case 404: return .notThere
-        default: return .unreachable
+        case nil: return .unreachable
+        default: return .notDelivered
         }
     }
 
@@ -55,14 +58,10 @@ public final class NodeClient: Sendable {
     }
 
     /// The answer's status, its body read and dropped so the connection goes back to the pool;
-    /// nil when there was none.
+    /// nil when there was none. Any answer counts, whatever its body.
     private func status(of request: HTTPClientRequest) async -> UInt? {
-        do {
-            let response = try await client.execute(request, timeout: timeout)
-            _ = try await response.body.collect(upTo: 4096)
-            return response.status.code
-        } catch {
-            return nil
-        }
+        guard let response = try? await client.execute(request, timeout: timeout) else { return nil }
+        _ = try? await response.body.collect(upTo: 64 * 1024)
+        return response.status.code
     }
 }

@@ -22,10 +22,14 @@ public struct RemoteRouter: Router {
         switch await peers.push(message, to: uaid, at: record.node) {
         case .delivered:
             return .deliveredToNode(record.node)
-        case .notThere:
+        case .notDelivered:
+            // Alive but refusing: its record stays, and the update waits in the store.
             return nil
-        case .unreachable:
-            // Taken for gone: its record is cleared, unless a newer connection has replaced it.
+        case .notThere, .unreachable:
+            // A stale record, or a node taken for gone: cleared unless a newer connection has
+            // replaced it (a node claims in its own registry before the store, so a connection
+            // that is just arriving there has its newer record written after this), so later
+            // updates for the device do not ask that node again.
             _ = try? await store.releaseNode(uaid, ifStill: record)
             return nil
         }

@@ -1,15 +1,20 @@
 /// The public base URL a request came in under, as a proxy in front of the server tells it:
 /// `X-Forwarded-Proto` (`https` or `http`) and `X-Forwarded-Host` (or, without it, `Host`), the
-/// first entry of each list. Used only when `[endpoint] forwarded_headers` is on and no `url` is
-/// set: a client that reaches the server directly could send anything in those headers.
+/// last entry of each list: a proxy that appends puts its own value last, after whatever the
+/// client sent. Used only when `[endpoint] forwarded_headers` is on and no `url` is set: a
+/// client that reaches the server directly could send anything in those headers.
 public enum ForwardedBase {
-    /// `https://push.example.com`, or nil when the headers are missing or not a plain host.
-    public static func from(proto: String?, host: String?) -> String? {
-        guard let proto = proto.map(firstEntry)?.lowercased(), proto == "https" || proto == "http",
-              let host = host.map(firstEntry)?.lowercased(), isHost(host) else { return nil }
+    /// `https://push.example.com`, or nil when the headers are missing, not a plain host, or name
+    /// a host outside `allowed` (when it is not empty: the hosts, with a port if not the default,
+    /// the service answers under).
+    public static func from(proto: String?, host: String?, allowed: [String] = []) -> String? {
+        guard let proto = proto.map(lastEntry)?.lowercased(), proto == "https" || proto == "http",
+              let host = host.map(lastEntry)?.lowercased(), isHost(host) else { return nil }
         // The default port is dropped, so the origin reads as app servers write it in VAPID's `aud`.
         let defaultPort = proto == "https" ? ":443" : ":80"
-        return proto + "://" + (host.hasSuffix(defaultPort) ? String(host.dropLast(defaultPort.count)) : host)
+        let named = host.hasSuffix(defaultPort) ? String(host.dropLast(defaultPort.count)) : host
+        guard allowed.isEmpty || allowed.contains(where: { $0.lowercased() == named }) else { return nil }
+        return proto + "://" + named
     }
 
     /// Scheme, host and port of a URL: what VAPID tokens name in `aud`.
@@ -19,9 +24,9 @@ public enum ForwardedBase {
         return String(url[..<schemeEnd.upperBound]) + host
     }
 
-    private static func firstEntry(_ list: String) -> String {
-        let first = list.prefix { $0 != "," }
-        return String(first.drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
+    private static func lastEntry(_ list: String) -> String {
+        let last = list.split(separator: ",", omittingEmptySubsequences: false).last ?? ""
+        return String(last.drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
     }
 
     /// A name or address with an optional port: letters, digits, `.`, `-`, `:` and the brackets of

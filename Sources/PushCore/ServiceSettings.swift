@@ -6,7 +6,7 @@ public struct ServiceSettings: Sendable {
     /// trusted and well formed, else `publicURL`.
     public func publicURL(forwardedProto: String?, host: String?) -> String {
         guard forwardedHeaders else { return publicURL }
-        return ForwardedBase.from(proto: forwardedProto, host: host) ?? publicURL
+        return ForwardedBase.from(proto: forwardedProto, host: host, allowed: forwardedHosts) ?? publicURL
     }
 
     /// Most channels one UAID may register.
@@ -20,6 +20,8 @@ public struct ServiceSettings: Sendable {
     /// Behind a proxy, a request's `X-Forwarded-*` headers name the base URL instead (see
     /// `ForwardedBase`).
     public var forwardedHeaders = false
+    /// The hosts forwarded headers may name; empty: any.
+    public var forwardedHosts: [String] = []
     /// Seals endpoints at register, opens them when an app server sends.
     public var tokens: EndpointTokenCodec
 

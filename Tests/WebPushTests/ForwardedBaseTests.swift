@@ -14,8 +14,17 @@ final class ForwardedBaseTests: XCTestCase {
         XCTAssertEqual(ForwardedBase.from(proto: "https", host: "push.example.com:80"), "https://push.example.com:80")
     }
 
-    func testTheFirstEntryOfAListIsTheClientFacingOne() {
-        XCTAssertEqual(ForwardedBase.from(proto: "https, http", host: " push.example.com , inner.local"), "https://push.example.com")
+    func testTheLastEntryOfAListIsTheNearestProxysOwn() {
+        // A client's own header comes first; a proxy that appends puts what it saw last.
+        XCTAssertEqual(ForwardedBase.from(proto: "http, https", host: " evil.example , push.example.com "), "https://push.example.com")
+    }
+
+    func testAnAllowlistBoundsTheHostsHeadersMayName() {
+        let allowed = ["push.example.com", "Push.Example.NET:8443"]
+        XCTAssertEqual(ForwardedBase.from(proto: "https", host: "push.example.com:443", allowed: allowed), "https://push.example.com")
+        XCTAssertEqual(ForwardedBase.from(proto: "https", host: "push.example.net:8443", allowed: allowed), "https://push.example.net:8443")
+        XCTAssertNil(ForwardedBase.from(proto: "https", host: "push.example.net", allowed: allowed), "the port is part of the host")
+        XCTAssertNil(ForwardedBase.from(proto: "https", host: "evil.example", allowed: allowed))
     }
 
     func testAnythingButAPlainHostOrAKnownSchemeIsIgnored() {
@@ -39,5 +48,7 @@ final class ForwardedBaseTests: XCTestCase {
         settings.forwardedHeaders = true
         XCTAssertEqual(settings.publicURL(forwardedProto: "https", host: "push.example.com"), "https://push.example.com")
         XCTAssertEqual(settings.publicURL(forwardedProto: "https", host: "bad/host"), "http://127.0.0.1:8081")
+        settings.forwardedHosts = ["push.example.com"]
+        XCTAssertEqual(settings.publicURL(forwardedProto: "https", host: "other.example"), "http://127.0.0.1:8081")
     }
 }

@@ -37,8 +37,8 @@ def readme_sample():
 class Proxy:
     """nginx on a free loopback port with README's server block, pointed at `server`."""
 
-    def __init__(self, workdir, server, cert, key):
-        self.port = free_port()
+    def __init__(self, workdir, server, cert, key, port=None):
+        self.port = port or free_port()
         sample = readme_sample()
         for old, new in [("listen 443 ssl;", f"listen 127.0.0.1:{self.port} ssl;"),
                          ("/etc/ssl/push.example.com/fullchain.pem", cert),
@@ -87,10 +87,10 @@ def proxied(tmp_path, start, authority):
     """A plain server behind nginx, which has a certificate for localhost from the test CA."""
     proxies = []
 
-    def make(env=None):
+    def make(env=None, port=None):
         server = start(tls=False, env=env)
         cert, key, _ = authority.issue(tmp_path, f"proxy{len(proxies)}")
-        proxy = Proxy(tmp_path, server, cert, key)
+        proxy = Proxy(tmp_path, server, cert, key, port)
         proxies.append(proxy)
         return server, proxy
 
@@ -167,6 +167,16 @@ def test_malformed_forwarded_headers_are_ignored(start, headers):
     server = start(tls=False, env=FORWARDED)
     with registered(f"ws://127.0.0.1:{server.ws_port}/", headers=headers) as (_, _, endpoint):
         assert endpoint.startswith(f"http://127.0.0.1:{server.http_port}/update/"), endpoint
+
+
+def test_only_listed_hosts_are_taken_from_the_headers(proxied, authority):
+    port = free_port()
+    server, proxy = proxied({**FORWARDED, "SIMPLEPUSH_ENDPOINT_FORWARDED_HOSTS": f"push.example.com,localhost:{port}"}, port=port)
+    with registered(f"wss://localhost:{proxy.port}/", authority.path) as (_, _, endpoint):
+        assert endpoint.startswith(f"https://localhost:{proxy.port}/update/"), "a listed host: " + endpoint
+    server, proxy = proxied({**FORWARDED, "SIMPLEPUSH_ENDPOINT_FORWARDED_HOSTS": "push.example.com"})
+    with registered(f"wss://localhost:{proxy.port}/", authority.path) as (_, _, endpoint):
+        assert endpoint.startswith(f"http://127.0.0.1:{server.http_port}/update/"), "an unlisted host: " + endpoint
 
 
 def test_an_explicit_url_wins_over_forwarded_headers(proxied, authority):
