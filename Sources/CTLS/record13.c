@@ -106,6 +106,7 @@ int record13_start(struct record13 *record, int suite, const uint8_t *read_secre
 
 void record13_clear(struct record13 *record) {
     free(record->pending);
+    free(record->partial);
     OPENSSL_cleanse(record, sizeof *record);
 }
 
@@ -363,6 +364,89 @@ static int take_record(struct record13 *record, uint8_t *plain, size_t length, s
     }
 }
 
+// The ciphertext length a record header announces, or -1 for a header no TLS 1.3 peer sends.
+static long announced_length(const uint8_t *header) {
+    size_t cipher_length = ((size_t)header[3] << 8) | header[4];
+    if (header[0] != APPLICATION_DATA || cipher_length > MAX_CIPHER || cipher_length < TAG + 1) {
+        ctls_note_error("read: not a TLS 1.3 application record");
+        return -1;
+    }
+    return (long)cipher_length;
+}
+
+// Opens the whole records at the start of `buffer` (`available` bytes) in place, moving their
+// content to its front: `*out` bytes of it. `*offset` is where the records read end, `*needed`
+// the size of an incomplete record after them (0 when none).
+static int open_records(struct record13 *record, uint8_t *buffer, size_t available, size_t *offset, size_t *out, size_t *needed) {
+    int outcome = NOTHING;
+    while (outcome != ENDED && outcome != BROKEN && *offset < available) {
+        uint8_t *at = buffer + *offset;
+        if (available - *offset < HEADER) { *needed = HEADER; break; }
+        long cipher_length = announced_length(at);
+        if (cipher_length < 0) return BROKEN;
+        if (available - *offset < HEADER + (size_t)cipher_length) { *needed = HEADER + (size_t)cipher_length; break; }
+        long plain_length = open_record(record, at, (size_t)cipher_length);
+        if (plain_length < 0) {
+            ctls_note_error("read: a record did not authenticate (bad_record_mac)");
+            return BROKEN;
+        }
+        size_t content = 0;
+        outcome = take_record(record, at + HEADER, (size_t)plain_length, &content);
+        if (outcome == CONTENT) {
+            memmove(buffer + *out, at + HEADER, content);
+            *out += content;
+        }
+        *offset += HEADER + (size_t)cipher_length;
+    }
+    return outcome;
+}
+
+// Reads the rest of a record being taken in; once it is whole, copies it to `buffer` and returns
+// its size; else CTLS_WANT_READ (or CTLS_CLOSED, CTLS_FAILED).
+static long complete_partial(struct record13 *record, int fd, uint8_t *buffer) {
+    for (;;) {
+        size_t need = HEADER;
+        if (record->partial_length >= HEADER) {
+            long cipher_length = announced_length(record->partial);
+            if (cipher_length < 0) return CTLS_FAILED;
+            need = HEADER + (size_t)cipher_length;
+        }
+        if (record->partial_length == need) break;
+        ssize_t got;
+        do { got = recv(fd, record->partial + record->partial_length, need - record->partial_length, MSG_DONTWAIT); } while (got < 0 && errno == EINTR);
+        if (got == 0) return CTLS_CLOSED;
+        if (got < 0) return errno == EAGAIN || errno == EWOULDBLOCK ? CTLS_WANT_READ : CTLS_CLOSED;
+        record->partial_length += (uint32_t)got;
+    }
+    size_t length = record->partial_length;
+    memcpy(buffer, record->partial, length);
+    free(record->partial);
+    record->partial = NULL;
+    record->partial_length = record->partial_seen = 0;
+    return (long)length;
+}
+
+// An incomplete record the socket reported twice with nothing new is taken off it, so the next
+// wake-up means new bytes; otherwise the reader waits (SO_RCVLOWAT) for the whole record.
+static long await_rest(struct record13 *record, int fd, size_t partial, size_t needed) {
+    if (partial != record->partial_seen) {
+        record->partial_seen = (uint32_t)partial;
+        wait_for(record, fd, needed);
+        return CTLS_WANT_READ;
+    }
+    record->partial = malloc(HEADER + MAX_CIPHER);
+    if (record->partial == NULL) {
+        ctls_note_error("read: out of memory");
+        return CTLS_FAILED;
+    }
+    ssize_t got;
+    do { got = recv(fd, record->partial, partial, MSG_DONTWAIT); } while (got < 0 && errno == EINTR);
+    if (got != (ssize_t)partial) return CTLS_CLOSED;
+    record->partial_length = (uint32_t)partial;
+    stop_waiting(record, fd);
+    return CTLS_WANT_READ;
+}
+
 long record13_read(struct record13 *record, int fd, uint8_t *buffer, size_t capacity) {
     if (record->peer_closed) return CTLS_CLOSED;
     if (capacity < CTLS_MIN_READ) {
@@ -372,37 +456,23 @@ long record13_read(struct record13 *record, int fd, uint8_t *buffer, size_t capa
     // A peer sending only empty records or KeyUpdates is read a few rounds at a time, so it cannot
     // hold the reactor thread: what is left wakes it again.
     for (int round = 0; round < 4; round++) {
-        ssize_t got;
-        do { got = recv(fd, buffer, capacity, MSG_PEEK | MSG_DONTWAIT); } while (got < 0 && errno == EINTR);
-        if (got == 0) return CTLS_CLOSED;
-        if (got < 0) return errno == EAGAIN || errno == EWOULDBLOCK ? CTLS_WANT_READ : CTLS_CLOSED;
-        size_t available = (size_t)got, offset = 0, out = 0, needed = 0;
-        int outcome = NOTHING;
-        while (outcome != ENDED && outcome != BROKEN) {
-            if (offset == available) break;
-            if (available - offset < HEADER) { needed = HEADER; break; }
-            uint8_t *at = buffer + offset;
-            size_t cipher_length = ((size_t)at[3] << 8) | at[4];
-            if (at[0] != APPLICATION_DATA || cipher_length > MAX_CIPHER || cipher_length < TAG + 1) {
-                ctls_note_error("read: not a TLS 1.3 application record");
-                return CTLS_FAILED;
-            }
-            if (available - offset < HEADER + cipher_length) { needed = HEADER + cipher_length; break; }
-            long plain_length = open_record(record, at, cipher_length);
-            if (plain_length < 0) {
-                ctls_note_error("read: a record did not authenticate (bad_record_mac)");
-                return CTLS_FAILED;
-            }
-            size_t content = 0;
-            outcome = take_record(record, at + HEADER, (size_t)plain_length, &content);
-            if (outcome == CONTENT) {
-                memmove(buffer + out, at + HEADER, content);
-                out += content;
-            }
-            offset += HEADER + cipher_length;
+        size_t available, offset = 0, out = 0, needed = 0;
+        int taken = 0;
+        if (record->partial != NULL) {
+            long whole = complete_partial(record, fd, buffer);
+            if (whole < 0) return whole;
+            available = (size_t)whole;
+            taken = 1;
+        } else {
+            ssize_t got;
+            do { got = recv(fd, buffer, capacity, MSG_PEEK | MSG_DONTWAIT); } while (got < 0 && errno == EINTR);
+            if (got == 0) return CTLS_CLOSED;
+            if (got < 0) return errno == EAGAIN || errno == EWOULDBLOCK ? CTLS_WANT_READ : CTLS_CLOSED;
+            available = (size_t)got;
         }
+        int outcome = open_records(record, buffer, available, &offset, &out, &needed);
         // The records read are taken off the socket; a partial one stays for the next wake-up.
-        if (offset > 0) {
+        if (offset > 0 && !taken) {
             ssize_t dropped;
             do { dropped = recv(fd, NULL, offset, MSG_TRUNC | MSG_DONTWAIT); } while (dropped < 0 && errno == EINTR);
             if (dropped != (ssize_t)offset) return CTLS_CLOSED;
@@ -415,12 +485,16 @@ long record13_read(struct record13 *record, int fd, uint8_t *buffer, size_t capa
         if (record->key_update_due && record->pending == NULL && !answer_key_update(record, fd)) return CTLS_FAILED;
         if (needed > 0) {
             if (out == 0 && peer_hung_up(fd)) return CTLS_CLOSED;  // ended mid-record
-            wait_for(record, fd, needed);
-        } else {
-            stop_waiting(record, fd);
+            if (out > 0) {
+                record->partial_seen = (uint32_t)(available - offset);
+                wait_for(record, fd, needed);
+                return (long)out;
+            }
+            return await_rest(record, fd, available - offset, needed);
         }
+        record->partial_seen = 0;
+        stop_waiting(record, fd);
         if (out > 0) return (long)out;
-        if (offset == 0 || needed > 0) return CTLS_WANT_READ;
         // Only KeyUpdates or empty records: look again.
     }
     return CTLS_WANT_READ;

@@ -26,6 +26,12 @@ struct record13 {
     uint8_t key_update_due;
     uint8_t low_water_raised;
     uint8_t peer_closed;
+    // A record the socket kept reporting before it was whole (the kernel may wake a reader below
+    // its low-water mark, under memory pressure): taken in here, so a wake-up means new bytes.
+    uint8_t *partial;
+    uint32_t partial_length;
+    // Bytes of an incomplete record seen in the socket at the last wake-up, 0 for none.
+    uint32_t partial_seen;
     uint8_t read_secret[48], write_secret[48];
     uint8_t read_key[32], write_key[32];
     uint8_t read_iv[12], write_iv[12];

@@ -96,6 +96,28 @@ final class CompactRecordTests: XCTestCase {
         XCTAssertEqual(try link.drain(link.server), message)
     }
 
+    func testARecordReportedAgainWithNothingNewIsTakenOffTheSocket() throws {
+        // As when the kernel wakes a reader below its low-water mark: the same partial record
+        // twice. It is taken in, and what follows completes it, in pieces.
+        let message = Link.pattern(9000, seed: 6)
+        let wire = try link.sealed(message, by: link.client)
+        var buffer = [UInt8](repeating: 0, count: TLSConnection.minimumReadCapacity)
+        link.forward(Array(wire[..<2]))
+        for _ in 0 ..< 3 {
+            XCTAssertEqual(buffer.withUnsafeMutableBytes { link.server.read(into: $0) }, .wantRead)
+        }
+        for (start, end) in [(2, 700), (700, wire.count - 1)] {
+            link.forward(Array(wire[start ..< end]))
+            XCTAssertEqual(buffer.withUnsafeMutableBytes { link.server.read(into: $0) }, .wantRead, "\(end) of \(wire.count) bytes")
+            XCTAssertEqual(buffer.withUnsafeMutableBytes { link.server.read(into: $0) }, .wantRead)
+        }
+        link.forward([wire[wire.count - 1]])
+        XCTAssertEqual(try link.drain(link.server), message)
+        // And the connection goes on as before.
+        let next = Array("after".utf8)
+        XCTAssertEqual(try link.send(next, from: link.client, expectingAt: link.server), next)
+    }
+
     func testATamperedRecordEndsTheConnection() throws {
         var wire = try link.sealed(Array("hello".utf8), by: link.client)
         wire[wire.count - 3] ^= 0x40
