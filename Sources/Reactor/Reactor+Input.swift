@@ -7,9 +7,11 @@ extension Reactor {
         if slots[Int(slot)].flags.contains(.tlsHandshaking) {
             guard advanceTLSHandshake(slot) else { return }
         }
-        // TLS hands over one record per read: take a few while they come, so a busy connection
-        // does not cost a wake-up per record; the rest waits for the next turn.
-        for _ in 0..<(tlsConnections.isEmpty ? 1 : 4) {
+        // OpenSSL hands over one record per read: take a few while they come, so a busy
+        // connection does not cost a wake-up per record; the rest waits for the next turn. A
+        // plain socket, and a compact TLS 1.3 connection, give everything waiting in one read.
+        let rounds = tlsConnection(Int(slot))?.isCompact == false ? 4 : 1
+        for _ in 0..<rounds {
             let count = receive(slot)
             if count < 0 {
                 if count == -Int(EAGAIN) || count == -Int(EINTR) { return }
