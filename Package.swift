@@ -96,7 +96,11 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+            .product(name: "NIOExtras", package: "swift-nio-extras"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "CoreMetrics", package: "swift-metrics"),
         ]),
@@ -139,9 +143,17 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
+        // fork/exec and prctl, which Swift cannot call directly (variadic, or signal masks to reset).
+        .target(name: "CProcess"),
+        // `serve --procs N`: the supervisor of a cluster's worker processes on one machine.
+        .target(name: "Cluster", dependencies: [
+            "CProcess",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+        ]),
         .target(name: "App", dependencies: [
             "PushCore", "ConfigFile", "ConfigLoader", "Store", "StoreMemory", "StoreSQLite", "StoreMemcached",
-            "ConnectionNode", "Reactor", "Endpoint", "Routing", "SimplePushModule", "WebPushModule", "Observability", "TLS", "Fleet",
+            "ConnectionNode", "Reactor", "Endpoint", "Routing", "SimplePushModule", "WebPushModule", "Observability", "TLS", "Fleet", "Cluster", "CProcess",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),

@@ -36,6 +36,7 @@ extension EndpointConfiguration {
         self.init()
         let listener = config.endpoint.listener
         (host, port) = try ServerConfig.Listener.parse(listener.address, section: "endpoint")
+        sharesPort = config.cluster.worker != nil
         headerTimeout = config.endpoint.headerTimeout
         bodyTimeout = config.endpoint.bodyTimeout
         idleTimeout = config.endpoint.idleTimeout

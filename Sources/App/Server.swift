@@ -27,7 +27,11 @@ public enum Server {
     public static func run(_ config: ServerConfig, reload: @escaping @Sendable () throws -> ServerConfig) async throws {
         let metrics = MetricsRegistry.bootstrap()
         let logs = try LogSetup(config.logging)
-        let logger = Logger(label: "simplepush")
+        let logger = config.cluster.worker.map { worker in
+            var logger = Logger(label: "simplepush")
+            logger[metadataKey: "worker"] = "\(worker)"
+            return logger
+        } ?? Logger(label: "simplepush")
         let tokens = try EndpointTokenCodec(encodedKeys: TokenKeys.load(config.general))
         let store = InstrumentedStore(try makeStore(config.storage), backend: config.storage.type.rawValue)
         let simplePush = Live(SimplePushSettings(config, tokens: tokens))
@@ -70,7 +74,7 @@ public enum Server {
         }
 
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
-            .init(service: EndpointServer.makeApplication(endpointConfiguration, modules: modules, logger: logger,
+            .init(service: EndpointServer.makeListener(endpointConfiguration, modules: modules, logger: logger,
                                                           onServerRunning: { port in
                 logger.info("endpoint listening", metadata: ["port": "\(port)"])
             }), serviceName: "endpoint"),

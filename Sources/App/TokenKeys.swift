@@ -62,6 +62,8 @@ public enum AppError: Error, CustomStringConvertible {
     case badListener(String, String)
     /// A listener (by section) whose certificate or key cannot be used.
     case badCertificate(String, String)
+    /// A cluster worker whose supervisor (by pid) is no longer its parent.
+    case supervisorGone(Int32)
 
     public var description: String {
         switch self {
@@ -70,6 +72,8 @@ public enum AppError: Error, CustomStringConvertible {
                 + "starts over with a new key, which invalidates every endpoint URL already issued"
         case .badListener(_, let address):
             return "cannot listen on \(address)"
+        case .supervisorGone(let pid):
+            return "this worker's supervisor (pid \(pid)) is gone"
         case .badCertificate(let section, let problem):
             return "\(section).listener TLS: \(problem)"
         }

@@ -10,6 +10,7 @@ public struct ServerConfig: Equatable, Sendable {
     public var logging = Logging()
     public var metrics = Metrics()
     public var router = Router()
+    public var cluster = Cluster()
 
     public init() {}
 
@@ -230,6 +231,57 @@ public struct ServerConfig: Equatable, Sendable {
             while base.hasSuffix("/") { base.removeLast() }
             return base
         }
+    }
+}
+
+extension ServerConfig {
+    /// `[cluster]`: worker processes on this machine, each a node of one fleet.
+    public struct Cluster: Equatable, Sendable {
+        /// Node processes the supervisor starts; 1: this process serves alone.
+        public var procs = 1
+        /// Set in a worker (never from the file): its index, 0 ..< procs.
+        public var worker: Int?
+        public init() {}
+
+        /// The router listener workers use when `[router] addr` is empty.
+        public static let defaultRouterAddress = "127.0.0.1:8090"
+
+        public var isCluster: Bool { procs > 1 }
+    }
+
+    /// The configuration worker `index` of a cluster runs with: the same listeners, shared by
+    /// every worker, and per-worker ports for what must tell the workers apart. Its router
+    /// listener (and `[router] url`, when set) and its `[metrics]` listener take their port plus
+    /// `index`; so does its node id, which is its router URL.
+    public func forWorker(_ index: Int) -> ServerConfig {
+        var config = self
+        config.cluster.worker = index
+        if config.router.address.isEmpty { config.router.address = Cluster.defaultRouterAddress }
+        config.router.address = Self.offsetPort(of: config.router.address, by: index)
+        if !config.router.url.isEmpty { config.router.url = Self.offsetURLPort(of: config.router.url, by: index) }
+        if !config.metrics.address.isEmpty { config.metrics.address = Self.offsetPort(of: config.metrics.address, by: index) }
+        return config
+    }
+
+    /// `host:port` with `offset` added to the port; the text unchanged when it has no port.
+    static func offsetPort(of address: String, by offset: Int) -> String {
+        guard let (_, port) = Listener(address: address).hostAndPort(), let colon = address.lastIndex(of: ":") else { return address }
+        return "\(address[..<colon]):\(port + offset)"
+    }
+
+    /// An http(s) URL with `offset` added to its port (80 or 443 when it names none).
+    static func offsetURLPort(of url: String, by offset: Int) -> String {
+        guard let scheme = url.firstRange(of: "://") else { return url }
+        let rest = url[scheme.upperBound...]
+        let authorityEnd = rest.firstIndex(of: "/") ?? rest.endIndex
+        let authority = String(rest[..<authorityEnd])
+        let path = rest[authorityEnd...]
+        let base = url[..<scheme.upperBound]
+        if let colon = authority.lastIndex(of: ":"), !authority.hasSuffix("]"), let port = Int(authority[authority.index(after: colon)...]) {
+            return "\(base)\(authority[..<colon]):\(port + offset)\(path)"
+        }
+        let defaultPort = base.hasPrefix("https") ? 443 : 80
+        return "\(base)\(authority):\(defaultPort + offset)\(path)"
     }
 }
 

@@ -45,6 +45,7 @@ public enum ConfigLoader {
         if config.router.isEnabled && config.storage.type == .memory {
             problems.add("router.addr: a fleet needs a store its nodes share (storage.type sqlite or memcache), not memory")
         }
+        ClusterLimits.check(config, problems: &problems)
         try problems.throwIfAny()
         return config
     }

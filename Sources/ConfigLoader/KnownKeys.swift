@@ -126,6 +126,13 @@ enum KnownKeys {
                   "How other nodes reach the router listener; empty: http://<router.addr>."),
         ConfigKey("router.timeout", .duration, \.router.timeout,
                   "A node that does not answer a delivery within this time is treated as gone (the update stays stored)."),
+
+        ConfigKey("cluster.procs", .integer(atLeast: 1).checked { procs in
+                      guard procs <= ClusterLimits.maxProcs else {
+                          throw ValueProblem(message: "must be at most \(ClusterLimits.maxProcs), got \(procs)")
+                      }
+                  }, \.cluster.procs,
+                  "Node processes to start on this machine, sharing the websocket and endpoint ports; 1: this process serves alone."),
     ]
 
     static let byPath = Dictionary(uniqueKeysWithValues: all.map { ($0.path, $0) })

@@ -4,6 +4,9 @@ public struct EndpointConfiguration: Sendable {
     /// The address to listen on; empty means every IPv4 interface.
     public var host = "127.0.0.1"
     public var port = 8081
+    /// Set in a cluster's workers: the listening socket takes SO_REUSEPORT, so every worker
+    /// listens on the one port.
+    public var sharesPort = false
     /// A request head must be complete within this many seconds.
     public var headerTimeout = 10.0
     /// A request body must be complete within this many seconds of its head.

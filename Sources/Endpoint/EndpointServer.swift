@@ -1,6 +1,8 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import Logging
+import ServiceLifecycle
 
 /// A group of HTTP routes a module serves on the endpoint listener (SimplePush's `/update`; WebPush,
 /// the bridges and the Matrix gateway each bring their own).
@@ -17,22 +19,25 @@ extension RouteModule {
 /// The HTTP listener app servers talk to: the routes of every module, under JSON errors, request
 /// logging and the connection limits of `EndpointConfiguration`.
 public enum EndpointServer {
-    /// The Hummingbird application serving `configuration.address`; run it as a `Service`.
-    /// `onServerRunning` receives the bound port once the socket listens.
-    public static func makeApplication(
+    /// The service serving `configuration.address`: the modules' routes on the guarded HTTP/1
+    /// channel. `onServerRunning` receives the bound port once the socket listens.
+    public static func makeListener(
         _ configuration: EndpointConfiguration, modules: [any RouteModule], logger: Logger,
         onServerRunning: @escaping @Sendable (Int) async -> Void
-    ) -> some ApplicationProtocol {
-        // No availableConnectionsDelegate: it stops accepting at the cap, which leaves every new
-        // client, app servers included, waiting in the backlog. The guarded channel sheds instead.
+    ) -> some Service {
+        // No accept cap: pausing accepts would leave every new client, app servers included,
+        // waiting in the backlog. The guarded channel sheds instead.
         let limits = ConnectionLimits(configuration)
         let warnings = LimitWarnings(logger: logger)
-        return Application(
-            router: makeRouter(modules, logger: logger),
-            server: .guardedHTTP1(limits: limits, registry: ConnectionRegistry(capacity: limits.maxConnections),
-                                  warnings: warnings, inlineRoutes: modules.flatMap(\.inlineRoutes),
-                                  tls: configuration.tls),
-            configuration: ApplicationConfiguration(address: bindAddress(host: configuration.host, port: configuration.port)),
+        let registry = ConnectionRegistry(capacity: limits.maxConnections)
+        let responder = EndpointListener.respond(with: makeRouter(modules, logger: logger).buildResponder(), logger: logger)
+        let http1 = HTTP1Channel(responder: responder, configuration: HTTP1Channel.Configuration(
+            additionalChannelHandlers: [ConnectionGuard(limits: limits, registry: registry, warnings: warnings)]))
+        let connections = GuardedHTTP1Channel(http1: http1, limits: limits, registry: registry, warnings: warnings,
+                                              inlineRoutes: modules.flatMap(\.inlineRoutes), tls: configuration.tls)
+        return EndpointListener(
+            host: configuration.host.isEmpty ? "0.0.0.0" : configuration.host, port: configuration.port,
+            sharesPort: configuration.sharesPort, connections: connections,
             onServerRunning: { channel in
                 // The listening channel is only reachable here; first, to see accept errors before NIO's backoff.
                 // Made on the channel's own loop: the handler is loop-bound state, not Sendable.
@@ -41,8 +46,7 @@ public enum EndpointServer {
                 }.get()
                 await onServerRunning(channel.localAddress?.port ?? 0)
             },
-            logger: logger
-        )
+            logger: logger)
     }
 
     static func makeRouter(_ modules: [any RouteModule], logger: Logger) -> Router<BasicRequestContext> {

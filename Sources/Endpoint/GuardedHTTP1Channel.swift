@@ -83,20 +83,3 @@ struct GuardedHTTP1Channel: ServerChildChannel {
         ChannelOptions.tcpOption(NIOBSDSocket.Option(rawValue: name))
     }
 }
-
-extension HTTPServerBuilder {
-    /// HTTP/1 with the endpoint's connection limits; `registry` and `warnings` are shared by
-    /// every connection of the listener.
-    static func guardedHTTP1(
-        limits: ConnectionLimits, registry: ConnectionRegistry, warnings: LimitWarnings, inlineRoutes: [any InlineRoute],
-        tls: EndpointTLS?
-    ) -> HTTPServerBuilder {
-        .init { responder in
-            let configuration = HTTP1Channel.Configuration(
-                additionalChannelHandlers: [ConnectionGuard(limits: limits, registry: registry, warnings: warnings)])
-            return GuardedHTTP1Channel(
-                http1: HTTP1Channel(responder: responder, configuration: configuration),
-                limits: limits, registry: registry, warnings: warnings, inlineRoutes: inlineRoutes, tls: tls)
-        }
-    }
-}

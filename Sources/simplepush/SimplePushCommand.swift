@@ -30,6 +30,13 @@ struct Serve: AsyncParsableCommand {
     var sqlitePath: String?
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical (logging.level).")
     var logLevel: String?
+    @Option(help: "Node processes to start on this machine, sharing the websocket and endpoint ports (cluster.procs); 1 serves in this process.")
+    var procs: Int?
+    /// Set by the supervisor on the workers it starts.
+    @Option(help: .hidden)
+    var worker: Int?
+    @Option(help: .hidden)
+    var supervisor: Int32?
 
     func run() async throws {
         var overrides: [String: String] = [:]
@@ -38,6 +45,7 @@ struct Serve: AsyncParsableCommand {
         overrides["storage.type"] = storage
         overrides["storage.sqlite.path"] = sqlitePath
         overrides["logging.level"] = logLevel
+        overrides["cluster.procs"] = procs.map(String.init)
         let path = config
         let load: @Sendable () throws -> ServerConfig = { [overrides] in
             try ConfigLoader.load(path: path, environment: ProcessInfo.processInfo.environment, overrides: overrides)
@@ -48,7 +56,19 @@ struct Serve: AsyncParsableCommand {
         } catch let error as ConfigError {
             throw ValidationError(error.description)
         }
-        try await Server.run(settings, reload: load)
+        if let worker {
+            guard let supervisor, (0 ..< settings.cluster.procs).contains(worker) else {
+                throw ValidationError("--worker is set by the supervisor of a cluster, with --supervisor and cluster.procs above the index")
+            }
+            try Server.attachToSupervisor(supervisor)
+            let workerLoad: @Sendable () throws -> ServerConfig = { try load().forWorker(worker) }
+            try await Server.run(settings.forWorker(worker), reload: workerLoad)
+        } else if settings.cluster.isCluster {
+            let status = try await Server.supervise(settings, arguments: Array(CommandLine.arguments.dropFirst()))
+            if status != 0 { throw ExitCode(status) }
+        } else {
+            try await Server.run(settings, reload: load)
+        }
     }
 }
 
