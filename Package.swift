@@ -211,6 +211,7 @@ let package = Package(
         ]),
         .testTarget(name: "EndToEndTests", dependencies: ["WebSocket", "PushCore", "SimplePush", "MemcachedTestSupport", "TLS", "TestCertificates"]),
         .testTarget(name: "TLSTests", dependencies: ["TLS", "TestCertificates", "MemcachedTestSupport"]),
+        .testTarget(name: "ClusterUnitTests", dependencies: ["Cluster"]),
         .testTarget(name: "FleetUnitTests", dependencies: ["Fleet", "PushCore", "Routing"]),
         .testTarget(name: "LoadTestKitTests", dependencies: [
             "LoadTestKit", "JSON", "TestCertificates",

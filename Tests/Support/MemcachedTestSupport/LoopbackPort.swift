@@ -30,6 +30,42 @@ public enum LoopbackPort {
         return ports
     }
 
+    /// The first of `count` consecutive ports that are all free right now (for a cluster, whose
+    /// worker i listens on a base port + i).
+    public static func freeRange(_ count: Int) throws -> Int {
+        for _ in 0 ..< 200 {
+            let base = Int.random(in: 20_000 ... 60_000 - count)
+            var descriptors: [Int32] = []
+            defer { descriptors.forEach { _ = close($0) } }
+            for port in base ..< base + count {
+                let descriptor = socket(AF_INET, socketStreamType, 0)
+                guard descriptor >= 0 else { break }
+                descriptors.append(descriptor)
+                var address = loopback(port: port)
+                let bound = withUnsafePointer(to: &address) {
+                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+                }
+                guard bound else { break }
+            }
+            if descriptors.count == count { return base }
+        }
+        throw TestSupportFailure("no \(count) consecutive free ports found")
+    }
+
+    /// A socket listening on the loopback port, to hold it taken.
+    public static func listening(on port: Int) throws -> Int32 {
+        let descriptor = socket(AF_INET, socketStreamType, 0)
+        var address = loopback(port: port)
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+        }
+        guard descriptor >= 0, bound, listen(descriptor, 1) == 0 else {
+            if descriptor >= 0 { close(descriptor) }
+            throw TestSupportFailure("cannot listen on loopback port \(port): errno \(errno)")
+        }
+        return descriptor
+    }
+
     /// Whether something accepts TCP connections on the port right now.
     public static func isAccepting(_ port: Int) -> Bool {
         let descriptor = socket(AF_INET, socketStreamType, 0)
