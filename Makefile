@@ -10,7 +10,7 @@ BUILD_PACKAGES := libsqlite3-dev pkg-config libmemcached-dev libssl-dev
 TEST_PACKAGES := memcached python3-venv curl nginx
 APT_PACKAGES := $(BUILD_PACKAGES) $(TEST_PACKAGES)
 
-.PHONY: run build test test-firefox deps bench clean fuzz fuzz-smoke
+.PHONY: run build test test-firefox deps bench million clean fuzz fuzz-smoke
 
 run: build
 	$(BIN) serve $(if $(CONFIG_FILE),--config $(CONFIG_FILE),)
@@ -44,6 +44,12 @@ test-firefox: deps
 # Release build, then the standard load-test set; rewrites the figures in BENCHMARKS.md.
 bench: deps
 	bash loadtest/bench.sh
+
+# One million idle connections on this machine through one cluster of worker processes, with
+# notifications through it (loadtest/million.sh: release build, memcached, bounded to 15 min; as
+# root it raises the port range, backlogs, tcp_mem and file table for the run and restores them).
+million: deps
+	bash loadtest/million.sh
 
 # apt_install: installs those of the packages given that are missing (with sudo unless root).
 define apt_install

@@ -90,6 +90,11 @@ public enum Server {
                                   serviceName: "router"))
             logger.info("router listening", metadata: ["address": "\(config.router.address)", "node": "\(config.router.nodeURL)"])
         }
+        if let placement {
+            let keeper = NodeRecordKeeper(store: store, placement: placement, node: node,
+                                          interval: NodeRecordKeeper.defaultInterval, logger: logger)
+            services.append(.init(service: RecordKeeperService(keeper: keeper), serviceName: "node records"))
+        }
         let running = RunningConfig(config: config, tokens: tokens)
         let reloader = Reloader(running: running, node: node, certificates: certificates, simplePush: simplePush, webPush: webPush,
                                 logs: logs, logger: logger, load: reload)

@@ -109,6 +109,9 @@ public final class ConnectionNode: InlineRouter, Sendable {
     /// Devices connected to this node right now (after hello).
     public var connectedClients: Int { shared.registry.count }
 
+    /// In a fleet: every device connected here, with the time that names its connection in the node records.
+    public func heldDevices() -> [(uaid: UAID, connectedAt: Int64)] { shared.registry.heldDevices() }
+
     // MARK: Router
 
     /// Hands `message` to the connection holding `uaid` on this node; nil when none does. The

@@ -72,6 +72,12 @@ final class Registry: Sendable {
         }
     }
 
+    /// Every device held here and when its connection was claimed (only in a fleet; empty on a node alone).
+    func heldDevices() -> [(uaid: UAID, connectedAt: Int64)] {
+        guard keepsConnectionTimes else { return [] }
+        return shards.flatMap { shard in shard.connectedAt.withLock { $0.map { (uaid: $0.key, connectedAt: $0.value) } } }
+    }
+
     var count: Int {
         shards.reduce(0) { total, shard in total + shard.entries.withLock { $0.count } }
     }

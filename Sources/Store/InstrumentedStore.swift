@@ -83,6 +83,10 @@ public struct InstrumentedStore: Store {
         try await measure("release_node") { try await base.releaseNode(uaid, ifStill: record) }
     }
 
+    public func recordsEpoch() async throws -> String? {
+        try await base.recordsEpoch()
+    }
+
     public func healthCheck() async throws {
         try await measure("health_check") { try await base.healthCheck() }
     }

@@ -93,6 +93,11 @@ public protocol Store: Sendable {
     @discardableResult
     func releaseNode(_ uaid: UAID, ifStill record: NodeRecord) async throws -> Bool
 
+    /// Names the records the store holds now, for a store that can lose them all at once (a
+    /// memcached server restarted or flushed): when the name changes, node records written
+    /// before may be gone and each node writes its own again. Nil for a store that keeps them.
+    func recordsEpoch() async throws -> String?
+
     // MARK: The backend
 
     /// Throws `StoreError.unavailable` when the backend cannot serve.
@@ -116,6 +121,7 @@ public protocol Store: Sendable {
 extension Store {
     public var nonBlocking: (any NonBlockingStore)? { nil }
     public var mayLoseRecords: Bool { false }
+    public func recordsEpoch() async throws -> String? { nil }
 }
 
 /// The calls of the ack path without `async`, offered by backends that never block.

@@ -229,6 +229,23 @@ public final class MemcachedStore: Store {
         }
     }
 
+    /// A marker item on each server, made by whichever node finds it missing: a server that
+    /// restarted (or was flushed, or evicted the marker) has a new one.
+    public func recordsEpoch() async throws -> String? {
+        let base = keys.epoch
+        return try await pool.run("read records epoch") { connection in
+            var markers: [String] = []
+            for (server, key) in connection.keyPerServer(startingWith: base) {
+                if try connection.get([key], group: key)[key] == nil {
+                    // Another node may add it first; then its marker is the one read below.
+                    _ = try connection.write(UAID.random().hex, to: key, group: key, expiration: 0, replacing: nil)
+                }
+                markers.append("\(server)=\(try connection.get([key], group: key)[key]?.value ?? "")")
+            }
+            return markers.joined(separator: ",")
+        }
+    }
+
     public func healthCheck() async throws {
         let base = keys.status(UAID.random().hex)
         try await pool.run("health check") { connection in
@@ -318,6 +335,7 @@ struct Keys: Sendable {
     func queue(_ uaid: UAID) -> String { prefix + uaid.hex + ".q" }
     func node(_ uaid: UAID) -> String { prefix + uaid.hex + ".n" }
     func status(_ id: String) -> String { prefix + "status_" + id + "_" }
+    var epoch: String { prefix + "epoch_" }
 }
 
 /// Record lifetimes as memcached expiration values.

@@ -171,6 +171,35 @@ final class MemcachedStoreTests: XCTestCase {
         daemon.stop()
     }
 
+    /// Every node reads the same epoch until the server loses its items; then all read a new one.
+    func testTheRecordsEpochChangesOnlyWhenTheServerLostItsItems() async throws {
+        let daemon = try MemcachedDaemon()
+        let settings = daemon.settings()
+        let (a, b) = (try open(settings), try open(settings))
+        let first = try await a.recordsEpoch()
+        let again = try await a.recordsEpoch()
+        let seenByB = try await b.recordsEpoch()
+        XCTAssertNotNil(first)
+        XCTAssertEqual(again, first)
+        XCTAssertEqual(seenByB, first, "one epoch for every node")
+        try daemon.restart()
+        // Each pooled connection finds the restart on its first call, which fails.
+        func epochOnceBack(_ store: MemcachedStore) async throws -> String? {
+            let deadline = Date().addingTimeInterval(10)
+            while Date() < deadline {
+                if let epoch = try? await store.recordsEpoch() { return epoch }
+                try await Task.sleep(nanoseconds: 100_000_000)
+            }
+            return nil
+        }
+        let after = try await epochOnceBack(b)
+        let afterA = try await epochOnceBack(a)
+        XCTAssertNotNil(after)
+        XCTAssertNotEqual(after, first, "a restarted server holds a new epoch")
+        XCTAssertEqual(afterA, after)
+        daemon.stop()
+    }
+
     /// memcached forgets: an update for a device it lost brings the device back (nothing tells an
     /// app server to delete a subscription that still works), but a channel it knows was
     /// unregistered or dropped stays gone.

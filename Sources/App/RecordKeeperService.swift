@@ -1,0 +1,11 @@
+import Fleet
+import ServiceLifecycle
+
+/// Runs the fleet's node-record keeper until shutdown.
+struct RecordKeeperService: Service {
+    let keeper: NodeRecordKeeper
+
+    func run() async throws {
+        try await cancelWhenGracefulShutdown { await keeper.run() }
+    }
+}
