@@ -143,7 +143,7 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
-        // fork/exec and prctl, which Swift cannot call directly (variadic, or signal masks to reset).
+        // posix_spawn with every signal reset to its default, which Swift cannot set up directly.
         .target(name: "CProcess"),
         // `serve --procs N`: the supervisor of a cluster's worker processes on one machine.
         .target(name: "Cluster", dependencies: [
@@ -153,7 +153,7 @@ let package = Package(
         ]),
         .target(name: "App", dependencies: [
             "PushCore", "ConfigFile", "ConfigLoader", "Store", "StoreMemory", "StoreSQLite", "StoreMemcached",
-            "ConnectionNode", "Reactor", "Endpoint", "Routing", "SimplePushModule", "WebPushModule", "Observability", "TLS", "Fleet", "Cluster", "CProcess",
+            "ConnectionNode", "Reactor", "Endpoint", "Routing", "SimplePushModule", "WebPushModule", "Observability", "TLS", "Fleet", "Cluster",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),

@@ -1,7 +1,7 @@
-import CProcess
 import Cluster
 import ConfigFile
 import Logging
+import ServiceLifecycle
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -36,10 +36,29 @@ extension Server {
         }).run()
     }
 
-    /// In a worker: end with the supervisor, which must be the parent that started it.
+    /// In a worker: the supervisor must be the parent that started it.
     public static func attachToSupervisor(_ pid: Int32) throws {
-        _ = cprocess_die_with_parent(SIGTERM)
-        // The supervisor may have died before the line above took effect.
         guard getppid() == pid else { throw AppError.supervisorGone(pid) }
+    }
+}
+
+/// In a worker: shuts the worker down gracefully once its supervisor is gone (the worker is
+/// then re-parented, so its parent pid changes). Polled, because the kernel's parent-death
+/// signal fires when the *thread* that started the child ends, and the supervisor starts its
+/// workers from whichever pool thread runs it, which the pool may retire while the supervisor
+/// lives on.
+struct SupervisorWatch: Service {
+    let supervisor: Int32
+    let logger: Logger
+    static let interval: Duration = .milliseconds(250)
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while getppid() == supervisor {
+                try? await Task.sleep(for: Self.interval)
+                if Task.isCancelled { return }
+            }
+            logger.error("supervisor gone: stopping", metadata: ["supervisor": "\(supervisor)"])
+        }
     }
 }

@@ -6,6 +6,6 @@ struct RecordKeeperService: Service {
     let keeper: NodeRecordKeeper
 
     func run() async throws {
-        try await cancelWhenGracefulShutdown { await keeper.run() }
+        await cancelWhenGracefulShutdown { await keeper.run() }
     }
 }

@@ -24,7 +24,9 @@ public enum Server {
     public static let version = "0.1.0"
 
     /// `reload` re-reads the config file (with the same environment and flags) for SIGHUP.
-    public static func run(_ config: ServerConfig, reload: @escaping @Sendable () throws -> ServerConfig) async throws {
+    /// `supervisor`: in a cluster's worker, the supervisor's pid; the worker stops when it is gone.
+    public static func run(_ config: ServerConfig, supervisor: Int32? = nil,
+                           reload: @escaping @Sendable () throws -> ServerConfig) async throws {
         let metrics = MetricsRegistry.bootstrap()
         let logs = try LogSetup(config.logging)
         let logger = config.cluster.worker.map { worker in
@@ -99,6 +101,10 @@ public enum Server {
         let reloader = Reloader(running: running, node: node, certificates: certificates, simplePush: simplePush, webPush: webPush,
                                 logs: logs, logger: logger, load: reload)
         services.append(.init(service: SignalService(reloader: reloader, logs: logs, logger: logger), serviceName: "signals"))
+        if let supervisor {
+            services.append(.init(service: SupervisorWatch(supervisor: supervisor, logger: logger),
+                                  successTerminationBehavior: .gracefullyShutdownGroup, serviceName: "supervisor watch"))
+        }
         // Last in the list, so it is the first to shut down.
         services.append(.init(service: NodeService(node: node, drain: drain, logger: logger), serviceName: "websocket"))
 

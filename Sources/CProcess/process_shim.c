@@ -3,9 +3,6 @@
 #include <errno.h>
 #include <signal.h>
 #include <spawn.h>
-#ifdef __linux__
-#include <sys/prctl.h>
-#endif
 
 extern char **environ;
 
@@ -24,13 +21,4 @@ pid_t cprocess_spawn(const char *path, char *const argv[]) {
     posix_spawnattr_destroy(&attributes);
     if (error != 0) { errno = error; return -1; }
     return pid;
-}
-
-int cprocess_die_with_parent(int signal) {
-#ifdef __linux__
-    return prctl(PR_SET_PDEATHSIG, (unsigned long)signal);
-#else
-    (void)signal;
-    return 0;
-#endif
 }

@@ -54,7 +54,7 @@ public actor WorkerSupervisor {
     /// Returns the exit status for the supervisor: 0 after a requested stop, 1 when a worker could not start.
     public func run() async -> Int32 {
         let signals = await UnixSignalsSequence(trapping: .sigterm, .sigint, .sighup, .sigusr1)
-        let listening = Task { for await signal in signals { await self.received(signal) } }
+        let listening = Task { for await signal in signals { self.received(signal) } }
         defer { listening.cancel() }
         logger.info("starting workers", metadata: ["procs": "\(plan.procs)"])
         for index in slots.indices { start(index) }

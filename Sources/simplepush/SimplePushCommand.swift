@@ -62,7 +62,7 @@ struct Serve: AsyncParsableCommand {
             }
             try Server.attachToSupervisor(supervisor)
             let workerLoad: @Sendable () throws -> ServerConfig = { try load().forWorker(worker) }
-            try await Server.run(settings.forWorker(worker), reload: workerLoad)
+            try await Server.run(settings.forWorker(worker), supervisor: supervisor, reload: workerLoad)
         } else if settings.cluster.isCluster {
             let status = try await Server.supervise(settings, arguments: Array(CommandLine.arguments.dropFirst()))
             if status != 0 { throw ExitCode(status) }

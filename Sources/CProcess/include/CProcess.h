@@ -8,8 +8,4 @@
 // into its workers. Returns the child's pid, or -1 with errno set.
 pid_t cprocess_spawn(const char *path, char *const argv[]);
 
-// Asks the kernel to send `signal` to this process when its parent dies (Linux; elsewhere a
-// no-op returning 0). prctl is variadic, which Swift cannot call.
-int cprocess_die_with_parent(int signal);
-
 #endif
