@@ -154,7 +154,16 @@ public final class NodeWorker: ReactorDelegate {
     public func release(_ uaid: UAID, for connection: ConnectionID) {
         guard let connectedAt = shared.registry.release(uaid, Registry.Entry(worker: index, connection: connection)),
               let placement = shared.placement else { return }
-        Task { await placement.release(uaid, connectedAt: connectedAt) }
+        // Within the limit of store calls like the rest: a mass disconnect queues small
+        // closures, not a task per device all calling the store at once.
+        let limiter = shared.storeCalls
+        let run: @Sendable () -> Void = {
+            Task {
+                await placement.release(uaid, connectedAt: connectedAt)
+                limiter.release()
+            }
+        }
+        if limiter.acquire(orQueue: run) { run() }
     }
 
     /// A routed message for a connection that held `uaid` when it was looked up.

@@ -10,6 +10,7 @@ public struct FleetPlacement: DevicePlacement {
     let store: any Store
     let peers: NodeClient
     let logger: Logger
+    let unwritten = UnwrittenClaims()
 
     public init(node: String, store: any Store, peers: NodeClient, logger: Logger) {
         self.node = node
@@ -28,18 +29,23 @@ public struct FleetPlacement: DevicePlacement {
                     let peers = self.peers
                     Task { await peers.disconnect(uaid, connectedAt: replaced.connectedAt, at: replaced.node) }
                 }
+                unwritten.remove(uaid, connectedAt: connectedAt)
                 return true
             case .newerHeld:
                 return false
             }
         } catch {
-            // Without a record other nodes store the device's updates; it gets them at its next hello.
-            logger.warning("node record not written", metadata: ["uaid": "\(uaid)", "error": "\(error)"])
+            // Without a record other nodes store the device's updates; the record keeper writes it
+            // on its next round. One line per run of failures: a store outage fails every hello.
+            if unwritten.add(uaid, connectedAt: connectedAt) {
+                logger.warning("node record not written: written again within a few seconds", metadata: ["uaid": "\(uaid)", "error": "\(error)"])
+            }
             return true
         }
     }
 
     public func release(_ uaid: UAID, connectedAt: Int64) async {
+        unwritten.remove(uaid, connectedAt: connectedAt)
         _ = try? await store.releaseNode(uaid, ifStill: NodeRecord(node: node, connectedAt: connectedAt))
     }
 }

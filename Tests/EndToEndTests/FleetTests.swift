@@ -72,21 +72,56 @@ final class FleetTests: MemcachedEndToEndTestCase {
         // Within a few of the nodes' epoch checks (every 5 s), a claims the device again and a PUT
         // through b is delivered at once; until then updates are stored.
         let url = b.updateURL(token: token(of: device.endpoint))
-        var version = 10
-        var status = try putUntilStoreAnswers(url, version: String(version))
+        let (status, version) = try putUntilDeliveredLive(url, firstStatus: try putUntilStoreAnswers(url, version: "10"), version: 10)
+        XCTAssertEqual(status, 200, "a PUT through b reaches the device on a again")
+        XCTAssertEqual(newestVersion(on: device.client, upTo: version), Int64(version),
+                       "the device, never disconnected, gets the update answered 200")
+        XCTAssertTrue(a.console.contains("node records written again"), a.console)
+    }
+
+    func testADeviceWhoseHelloCouldNotWriteItsNodeRecordGetsItWrittenOnceTheStoreAnswers() throws {
+        let (a, b) = (try startNode(), try startNode())
+        try memcached.pause()
+        // A new device: its hello needs the store only for the node record, which times out.
+        let client = try connect(to: a)
+        let memcached: MemcachedDaemon = self.memcached
+        let resumed = Thread { usleep(2_500_000); try? memcached.resume() }
+        resumed.start()
+        let uaid = try client.hello()
+        XCTAssertFalse(uaid.isEmpty)
+        while !resumed.isFinished { usleep(10_000) }
+        // After the store's retry timeout (1 s here) a register gets through.
+        usleep(1_500_000)
+        let endpoint = try client.register(newChannelID())
+        // b finds no record at first and keeps the update (202); once a has written the record
+        // on its keeper's next round (every 5 s), b hands the update over (200).
+        let url = b.updateURL(token: token(of: endpoint))
+        let (status, version) = try putUntilDeliveredLive(url, firstStatus: try HTTPTestClient.put(url, version: "1").status, version: 1)
+        XCTAssertEqual(status, 200, "a PUT through b reaches the device on a; console of a:\n\(a.console)")
+        XCTAssertEqual(newestVersion(on: client, upTo: version), Int64(version))
+        XCTAssertTrue(a.console.contains("node records written after failed writes"), a.console)
+    }
+
+    /// PUTs newer versions every 250 ms, after one answered `firstStatus`, until one is answered 200
+    /// or 15 s pass; returns the last status and version.
+    private func putUntilDeliveredLive(_ url: String, firstStatus: Int, version first: Int) throws -> (status: Int, version: Int) {
+        var (status, version) = (firstStatus, first)
         let deadline = Deadline(seconds: 15)
         while status != 200 && !deadline.hasPassed {
             usleep(250_000)
             version += 1
             status = try HTTPTestClient.put(url, version: String(version)).status
         }
-        XCTAssertEqual(status, 200, "a PUT through b reaches the device on a again")
+        return (status, version)
+    }
+
+    /// The newest version `client` receives, reading until `version` arrives or 2 s pass without one.
+    private func newestVersion(on client: WebSocketTestClient, upTo version: Int) -> Int64 {
         var newest: Int64 = 0
-        while newest < Int64(version), let updates = try? device.client.receiveNotification(timeout: 2) {
+        while newest < Int64(version), let updates = try? client.receiveNotification(timeout: 2) {
             newest = max(newest, updates.map(\.version).max() ?? 0)
         }
-        XCTAssertEqual(newest, Int64(version), "the device, never disconnected, gets the update answered 200")
-        XCTAssertTrue(a.console.contains("node records written again"), a.console)
+        return newest
     }
 
     /// PUTs until the store answers (no 503 while memcached comes back); returns the status.

@@ -59,6 +59,24 @@ public final class MemcachedDaemon: Sendable {
         running.withLock { $0 = Running(shell: shell, lifeline: lifeline) }
     }
 
+    /// Stops memcached from running (SIGSTOP) without closing anything: its clients' calls time
+    /// out, as with a server that hangs or a network that drops packets.
+    public func pause() throws { try signalServer(SIGSTOP) }
+
+    /// Lets a paused memcached run again.
+    public func resume() throws { try signalServer(SIGCONT) }
+
+    /// Sends `signal` to the memcached process itself (the shell's child), found by its command line.
+    private func signalServer(_ signal: Int32) throws {
+        let wanted = ["memcached", "-l", "127.0.0.1", "-p", "\(port)"]
+        let pids = ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap { pid_t($0) }
+        guard let pid = pids.first(where: { pid in
+            guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return false }
+            return Array(data.split(separator: 0).prefix(wanted.count).map { String(decoding: $0, as: UTF8.self) }) == wanted
+        }) else { throw TestSupportFailure("no memcached process for port \(port)") }
+        guard kill(pid, signal) == 0 else { throw TestSupportFailure("cannot signal memcached \(pid): errno \(errno)") }
+    }
+
     private struct PortTaken: Error {}
 
     private static func launch(port: Int) throws -> (Process, Pipe) {
