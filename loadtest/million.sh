@@ -13,15 +13,16 @@
 # (MILLION_TIME_LIMIT seconds, 900 by default).
 #
 # Knobs (environment): MILLION_CLIENTS (1000000), MILLION_PROCS (one worker per 16,000 clients),
-# MILLION_RATE (6000 connections/s in all), MILLION_HOLD (60 s), MILLION_NOTIFICATIONS (3000),
+# MILLION_RATE (5000 connections/s in all), MILLION_HOLD (60 s), MILLION_NOTIFICATIONS (3000),
 # MILLION_SKIP_BUILD=1 (use the release binaries already built), MILLION_WRITE (1 for a full
-# million: rewrites the section of BENCHMARKS.md between the million markers; 0 only prints).
+# million: rewrites the section of BENCHMARKS.md between the million markers; 0 only prints),
+# MILLION_LOGS (a directory that receives the server's, memcached's and every run's logs).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BIN="$ROOT/.build/release"
 CLIENTS="${MILLION_CLIENTS:-1000000}"
 PROCS="${MILLION_PROCS:-$(((CLIENTS + 15999) / 16000))}"
-RATE="${MILLION_RATE:-6000}"
+RATE="${MILLION_RATE:-5000}"
 HOLD="${MILLION_HOLD:-60}"
 NOTIFICATIONS="${MILLION_NOTIFICATIONS:-3000}"
 TIME_LIMIT="${MILLION_TIME_LIMIT:-900}"
@@ -45,11 +46,13 @@ SUPERVISOR=""
 
 log() { printf '[%4ds] %s\n' "$(($(date +%s) - STARTED))" "$*"; }
 
-# set_sysctl KEY VALUE: remembers the old value, restored by cleanup.
+# set_sysctl KEY VALUE: remembers the old value, restored by cleanup. A single number is only
+# ever raised.
 set_sysctl() {
     local key=$1 value=$2 path="/proc/sys/${1//.//}" old
     [[ -w $path ]] || { log "cannot set $key (not writable here); it stays $(cat "$path" 2>/dev/null | tr '\t' ' ')"; return 0; }
     old="$(tr '\t' ' ' <"$path")"
+    if [[ $old =~ ^[0-9]+$ && $value =~ ^[0-9]+$ ]] && ((old >= value)); then return 0; fi
     SAVED+=("$key=$old")
     echo "$value" >"$path"
     log "$key: $old -> $value"
@@ -57,8 +60,11 @@ set_sysctl() {
 
 cleanup() {
     local pid entry
-    trap - EXIT INT TERM
-    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+    # Ignored, not reset: a second signal (timeout(1) sends its own to the whole group) must not
+    # cut the clean-up short and leave the system settings raised.
+    trap - EXIT
+    trap '' INT TERM
+    for pid in "${PIDS[@]}"; do pkill -P "$pid" 2>/dev/null || true; kill "$pid" 2>/dev/null || true; done
     if [[ -n $SUPERVISOR ]]; then
         kill -TERM "$SUPERVISOR" 2>/dev/null || true
         for _ in $(seq 300); do kill -0 "$SUPERVISOR" 2>/dev/null || break; sleep 0.1; done
@@ -69,7 +75,10 @@ cleanup() {
     for entry in "${SAVED[@]}"; do
         echo "${entry#*=}" >"/proc/sys/$(echo "${entry%%=*}" | tr . /)" 2>/dev/null || true
     done
-    ((${#SAVED[@]})) && log "system settings restored"
+    if ((${#SAVED[@]})); then log "system settings restored"; fi
+    if [[ -n ${MILLION_LOGS:-} ]]; then
+        mkdir -p "$MILLION_LOGS" && cp "$WORK"/*.log "$WORK"/*.json "$WORK"/*.toml "$MILLION_LOGS"/ 2>/dev/null || true
+    fi
     rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -109,7 +118,7 @@ addr = "127.0.0.1:$EP_PORT"
 [storage]
 type = "memcache"
 [storage.memcache]
-server = "127.0.0.1:$MEMCACHED_PORT"
+server = ["127.0.0.1:$MEMCACHED_PORT"]
 pool_size = 4
 [router]
 addr = "127.0.0.1:$ROUTER_BASE"
@@ -118,11 +127,15 @@ addr = "127.0.0.1:$METRICS_BASE"
 [cluster]
 procs = $PROCS
 [logging]
-level = "warning"
+level = "notice"
 EOF
 (cd "$WORK" && exec "$BIN/simplepush" serve --config "$WORK/million.toml") >"$WORK/server.log" 2>&1 &
 SUPERVISOR=$!
-for _ in $(seq 600); do port_open $((METRICS_BASE + PROCS - 1)) && port_open "$EP_PORT" && break; sleep 0.1; done
+for _ in $(seq 600); do
+    port_open $((METRICS_BASE + PROCS - 1)) && port_open "$EP_PORT" && break
+    kill -0 "$SUPERVISOR" 2>/dev/null || break
+    sleep 0.1
+done
 port_open $((METRICS_BASE + PROCS - 1)) || { log "the cluster did not start"; tail -50 "$WORK/server.log"; exit 1; }
 sleep 1
 log "cluster up: supervisor $SUPERVISOR, workers $(pgrep -P "$SUPERVISOR" | wc -l)"
@@ -130,20 +143,22 @@ log "cluster up: supervisor $SUPERVISOR, workers $(pgrep -P "$SUPERVISOR" | wc -
 workers() { pgrep -P "$SUPERVISOR" || true; }
 rss_kib() { local total=0 pid kib; for pid in "$@"; do kib=$(awk '/^VmRSS:/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo 0); total=$((total + ${kib:-0})); done; echo "$total"; }
 server_rss() { rss_kib "$SUPERVISOR" $(workers); }
-connections() {
-    local total=0 i n
-    for ((i = 0; i < PROCS; i++)); do
-        n=$(curl -s --max-time 2 "http://127.0.0.1:$((METRICS_BASE + i))/metrics" | awk '/^simplepush_connections[{ ]/ {s += $NF} END {printf "%d", s}')
-        total=$((total + ${n:-0}))
-    done
-    echo "$total"
+# metric_per_worker AWK: what the awk program (given each worker's /metrics, printing one number)
+# makes of each worker's metrics, in worker order (asked 16 at a time).
+metric_per_worker() {
+    local program=$1
+    seq 0 $((PROCS - 1)) | METRICS_BASE=$METRICS_BASE PROGRAM=$program xargs -P 16 -I{} sh -c \
+        'printf "%s %s\n" {} "$(curl -s --max-time 5 http://127.0.0.1:$((METRICS_BASE + {}))/metrics | awk "$PROGRAM")"' |
+        sort -n | awk '{printf "%d ", $2}'
 }
-per_worker() {
-    local i out=""
-    for ((i = 0; i < PROCS; i++)); do
-        out+="$(curl -s --max-time 2 "http://127.0.0.1:$((METRICS_BASE + i))/metrics" | awk '/^simplepush_connections[{ ]/ {s += $NF} END {printf "%d", s}') "
-    done
-    echo "$out"
+sum() { awk '{for (i = 1; i <= NF; i++) s += $i} END {printf "%d", s}'; }
+# Devices each worker holds.
+per_worker() { metric_per_worker '/^simplepush_connections[{ ]/ {s += $NF} END {printf "%d", s}'; }
+connections() { per_worker | sum; }
+# Node records written: claims timed by the store, less those that failed.
+records_written() {
+    metric_per_worker '/^simplepush_store_duration_seconds_count[{].*operation="claim_node"/ {s += $NF}
+        /^simplepush_store_errors_total[{].*operation="claim_node"/ {s -= $NF} END {printf "%d", s}' | sum
 }
 kernel() {
     echo "sockstat: $(grep '^TCP:' /proc/net/sockstat)"
@@ -160,36 +175,48 @@ SLAB_IDLE=$(slab_kib)
 TCPMEM_IDLE=$(tcp_mem_pages)
 log "idle cluster: server RSS $((RSS_IDLE / 1024)) MiB"
 
-# The connect runs: each holds its devices until the notify run and the measurements are done.
+# The connect runs: each holds its devices until it is interrupted, after the notify run and the
+# measurements (their progress lines, once a second, tell when every device has its hello answered).
 RUNS=$(((CLIENTS + PER_RUN - 1) / PER_RUN))
-HOLD_TOTAL=$((HOLD + NOTIFY_SECONDS + 30))
 CONNECT_START=$(date +%s.%N)
 CONNECT_PIDS=()
 for ((k = 0; k < RUNS; k++)); do
     count=$((k == RUNS - 1 ? CLIENTS - PER_RUN * (RUNS - 1) : PER_RUN))
     "$BIN/loadtest" connect --url "ws://127.0.0.1:$WS_PORT/" --clients "$count" --rate $((RATE / RUNS)) \
-        --duration "$HOLD_TOTAL" --setup-timeout 120 --quiet --json "$WORK/connect-$k.json" >"$WORK/connect-$k.log" 2>&1 &
+        --duration "$TIME_LIMIT" --setup-timeout 120 --json "$WORK/connect-$k.json" >"$WORK/connect-$k.log" 2>&1 &
     PIDS+=("$!")
     CONNECT_PIDS+=("$!")
 done
 log "$RUNS connect runs started at $RATE connections/s in all"
 
-# Until every device has said hello (or the runs have given up on those they could not connect).
-HELD=0
-while :; do
+# Until every run has set up every device (its hello answered, or given up after the set-up timeout).
+set_up() {
+    local k
+    for ((k = 0; k < RUNS; k++)); do
+        tail -n 3 "$WORK/connect-$k.log" 2>/dev/null | grep -q -E '^\[connect [0-9.]+s\] +(running|finished)' || return 1
+    done
+}
+while ! set_up; do
     sleep 3
-    HELD=$(connections)
-    log "connected: $HELD"
-    ((HELD >= CLIENTS)) && break
-    alive=0
-    for ((k = 0; k < RUNS; k++)); do [[ -f $WORK/connect-$k.json ]] || alive=1; done
-    # A run stops only after its hold; all stopping before every device connected means it never will.
-    ((alive)) || break
+    log "connected: $(connections)"
     # Set-up can take no longer than its timeout past the planned connect phase.
     (($(date +%s) - ${CONNECT_START%.*} > CLIENTS / RATE + 150)) && break
 done
 CONNECT_SECONDS=$(echo "$(date +%s.%N) - $CONNECT_START" | bc)
-log "all connected after $CONNECT_SECONDS s: $HELD"
+HELD=$(connections)
+log "set up after $CONNECT_SECONDS s: $HELD connected"
+# A hello is answered at once and its node record written after (the connection waits for it
+# before its next message): until every record is written, new devices' store calls queue
+# behind the backlog. Bounded, like the rest.
+while :; do
+    WRITTEN=$(records_written)
+    ((WRITTEN >= HELD)) && break
+    (($(date +%s) - ${CONNECT_START%.*} > CLIENTS / RATE + 300)) && break
+    log "node records written: $WRITTEN"
+    sleep 3
+done
+RECORDS_SECONDS=$(echo "$(date +%s.%N) - $CONNECT_START" | bc)
+log "node records written after $RECORDS_SECONDS s: $WRITTEN"
 RSS_FULL=$(server_rss)
 SLAB_FULL=$(slab_kib)
 TCPMEM_FULL=$(tcp_mem_pages)
@@ -200,6 +227,7 @@ MEMCACHED_RSS=$(rss_kib "$MEMCACHED")
 echo "$KERNEL_FULL"
 
 # The notifications, PUT through the shared endpoint port while everything is held.
+log "before notify: load average $(cut -d' ' -f1-3 /proc/loadavg), CPU idle $(vmstat 1 2 | awk 'END {print $15}')%"
 log "notify: $NOTIFICATIONS PUTs over $NOTIFY_SECONDS s to $NOTIFY_CLIENTS more devices"
 "$BIN/loadtest" notify --url "ws://127.0.0.1:$WS_PORT/" --clients "$NOTIFY_CLIENTS" --rate $((NOTIFICATIONS / NOTIFY_SECONDS)) \
     --duration "$NOTIFY_SECONDS" --quiet --json "$WORK/notify.json" >"$WORK/notify.log" 2>&1 || true
@@ -217,11 +245,12 @@ n=$(connections)
 ((n < MIN_HELD)) && MIN_HELD=$n
 log "held for $HOLD s: at least $MIN_HELD connections throughout the samples"
 
-# Why some did not connect, if any: the runs' error kinds, and the workers' complaints.
+# The connect runs end with their summaries; why some did not connect, if any.
+for pid in "${CONNECT_PIDS[@]}"; do kill -INT "$pid" 2>/dev/null || true; done
 ERRORS=""
 for ((k = 0; k < RUNS; k++)); do
     wait "${CONNECT_PIDS[$k]}" 2>/dev/null || true
-    ERRORS+="run $k: $(inspect "connect-$k" counters.ready) ready at $(inspect "connect-$k" connectsPerSecond)/s, set-up p99 $(inspect "connect-$k" setupLatency.p99) ms, errors $(inspect "connect-$k" counters.errors); "
+    ERRORS+="run $k: $(inspect "connect-$k" counters.ready) ready at $(printf "%.0f" "$(inspect "connect-$k" connectsPerSecond)")/s, set-up p99 $(inspect "connect-$k" setupLatency.p99) ms, $(inspect "connect-$k" counters.failed) failed; "
 done
 WORKER_COMPLAINTS=$(grep -c -E "Too many open files|EMFILE|cannot accept" "$WORK/server.log" || true)
 
@@ -237,7 +266,8 @@ REPORT="$WORK/report.md"
     echo "| Figure | Value |"
     echo "|---|---|"
     echo "| connections held after hello | $HELD of $CLIENTS (at least $MIN_HELD throughout the ${HOLD} s hold) |"
-    echo "| time to connect all (connect + upgrade + hello) | $(printf '%.0f' "$CONNECT_SECONDS") s |"
+    echo "| time to set up all (connect, upgrade, hello answered) | $(printf '%.0f' "$CONNECT_SECONDS") s |"
+    echo "| time until every node record is in memcached | $(printf '%.0f' "$RECORDS_SECONDS") s ($WRITTEN written) |"
     echo "| server RSS, all processes, idle cluster | $((RSS_IDLE / 1024)) MiB |"
     echo "| server RSS, all processes, all connected | $((RSS_FULL / 1024)) MiB ($(per_conn "$RSS_FULL" "$RSS_IDLE" "$HELD") B per connection above idle) |"
     echo "| kernel slab (both ends of every connection) | $((SLAB_IDLE / 1024)) → $((SLAB_FULL / 1024)) MiB ($(per_conn "$SLAB_FULL" "$SLAB_IDLE" "$HELD") B per connection) |"
