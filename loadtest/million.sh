@@ -13,7 +13,7 @@
 # (MILLION_TIME_LIMIT seconds, 900 by default).
 #
 # Knobs (environment): MILLION_CLIENTS (1000000), MILLION_PROCS (one worker per 16,000 clients),
-# MILLION_RATE (5000 connections/s in all), MILLION_HOLD (60 s), MILLION_NOTIFICATIONS (3000),
+# MILLION_RATE (4000 connections/s in all), MILLION_HOLD (60 s), MILLION_NOTIFICATIONS (3000),
 # MILLION_SKIP_BUILD=1 (use the release binaries already built), MILLION_WRITE (1 for a full
 # million: rewrites the section of BENCHMARKS.md between the million markers; 0 only prints),
 # MILLION_LOGS (a directory that receives the server's, memcached's and every run's logs).
@@ -22,7 +22,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BIN="$ROOT/.build/release"
 CLIENTS="${MILLION_CLIENTS:-1000000}"
 PROCS="${MILLION_PROCS:-$(((CLIENTS + 15999) / 16000))}"
-RATE="${MILLION_RATE:-5000}"
+RATE="${MILLION_RATE:-4000}"
 HOLD="${MILLION_HOLD:-60}"
 NOTIFICATIONS="${MILLION_NOTIFICATIONS:-3000}"
 TIME_LIMIT="${MILLION_TIME_LIMIT:-900}"
@@ -143,6 +143,8 @@ log "cluster up: supervisor $SUPERVISOR, workers $(pgrep -P "$SUPERVISOR" | wc -
 workers() { pgrep -P "$SUPERVISOR" || true; }
 rss_kib() { local total=0 pid kib; for pid in "$@"; do kib=$(awk '/^VmRSS:/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo 0); total=$((total + ${kib:-0})); done; echo "$total"; }
 server_rss() { rss_kib "$SUPERVISOR" $(workers); }
+# Proportional set size: pages shared between the workers (the binary, the libraries) counted once.
+server_pss() { local total=0 pid kib; for pid in "$SUPERVISOR" $(workers); do kib=$(awk '/^Pss:/ {print $2}' "/proc/$pid/smaps_rollup" 2>/dev/null || echo 0); total=$((total + ${kib:-0})); done; echo "$total"; }
 # metric_per_worker AWK: what the awk program (given each worker's /metrics, printing one number)
 # makes of each worker's metrics, in worker order (asked 16 at a time).
 metric_per_worker() {
@@ -171,9 +173,10 @@ slab_kib() { awk '/^Slab:/ {print $2}' /proc/meminfo; }
 tcp_mem_pages() { awk '/^TCP:/ {for (i = 1; i < NF; i++) if ($i == "mem") print $(i + 1)}' /proc/net/sockstat; }
 
 RSS_IDLE=$(server_rss)
+PSS_IDLE=$(server_pss)
 SLAB_IDLE=$(slab_kib)
 TCPMEM_IDLE=$(tcp_mem_pages)
-log "idle cluster: server RSS $((RSS_IDLE / 1024)) MiB"
+log "idle cluster: server RSS $((RSS_IDLE / 1024)) MiB, PSS $((PSS_IDLE / 1024)) MiB"
 
 # The connect runs: each holds its devices until it is interrupted, after the notify run and the
 # measurements (their progress lines, once a second, tell when every device has its hello answered).
@@ -218,6 +221,7 @@ done
 RECORDS_SECONDS=$(echo "$(date +%s.%N) - $CONNECT_START" | bc)
 log "node records written after $RECORDS_SECONDS s: $WRITTEN"
 RSS_FULL=$(server_rss)
+PSS_FULL=$(server_pss)
 SLAB_FULL=$(slab_kib)
 TCPMEM_FULL=$(tcp_mem_pages)
 KERNEL_FULL="$(kernel)"
@@ -270,6 +274,7 @@ REPORT="$WORK/report.md"
     echo "| time until every node record is in memcached | $(printf '%.0f' "$RECORDS_SECONDS") s ($WRITTEN written) |"
     echo "| server RSS, all processes, idle cluster | $((RSS_IDLE / 1024)) MiB |"
     echo "| server RSS, all processes, all connected | $((RSS_FULL / 1024)) MiB ($(per_conn "$RSS_FULL" "$RSS_IDLE" "$HELD") B per connection above idle) |"
+    echo "| server PSS (shared pages counted once), idle → all connected | $((PSS_IDLE / 1024)) → $((PSS_FULL / 1024)) MiB ($(per_conn "$PSS_FULL" "$PSS_IDLE" "$HELD") B per connection) |"
     echo "| kernel slab (both ends of every connection) | $((SLAB_IDLE / 1024)) → $((SLAB_FULL / 1024)) MiB ($(per_conn "$SLAB_FULL" "$SLAB_IDLE" "$HELD") B per connection) |"
     echo "| TCP buffer memory (sockstat mem, pages) | $TCPMEM_IDLE → $TCPMEM_FULL |"
     echo "| memcached RSS | $((MEMCACHED_RSS / 1024)) MiB |"
