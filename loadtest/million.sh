@@ -141,10 +141,20 @@ sleep 1
 log "cluster up: supervisor $SUPERVISOR, workers $(pgrep -P "$SUPERVISOR" | wc -l)"
 
 workers() { pgrep -P "$SUPERVISOR" || true; }
-rss_kib() { local total=0 pid kib; for pid in "$@"; do kib=$(awk '/^VmRSS:/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo 0); total=$((total + ${kib:-0})); done; echo "$total"; }
+# kib_sum FILE FIELD PID...: the sum of one kB field of /proc/<pid>/FILE over the processes.
+kib_sum() {
+    local file=$1 field=$2 total=0 pid kib
+    shift 2
+    for pid in "$@"; do kib=$(awk -v f="$field:" '$1 == f {print $2}' "/proc/$pid/$file" 2>/dev/null || echo 0); total=$((total + ${kib:-0})); done
+    echo "$total"
+}
+rss_kib() { kib_sum status VmRSS "$@"; }
 server_rss() { rss_kib "$SUPERVISOR" $(workers); }
 # Proportional set size: pages shared between the workers (the binary, the libraries) counted once.
-server_pss() { local total=0 pid kib; for pid in "$SUPERVISOR" $(workers); do kib=$(awk '/^Pss:/ {print $2}' "/proc/$pid/smaps_rollup" 2>/dev/null || echo 0); total=$((total + ${kib:-0})); done; echo "$total"; }
+# (It falls when other programs map the same libraries, as the load tester does.)
+server_pss() { kib_sum smaps_rollup Pss "$SUPERVISOR" $(workers); }
+# Anonymous memory (heap, stacks): each process's own, so what connections add.
+server_anon() { kib_sum status RssAnon "$SUPERVISOR" $(workers); }
 # metric_per_worker AWK: what the awk program (given each worker's /metrics, printing one number)
 # makes of each worker's metrics, in worker order (asked 16 at a time).
 metric_per_worker() {
@@ -174,6 +184,7 @@ tcp_mem_pages() { awk '/^TCP:/ {for (i = 1; i < NF; i++) if ($i == "mem") print 
 
 RSS_IDLE=$(server_rss)
 PSS_IDLE=$(server_pss)
+ANON_IDLE=$(server_anon)
 SLAB_IDLE=$(slab_kib)
 TCPMEM_IDLE=$(tcp_mem_pages)
 log "idle cluster: server RSS $((RSS_IDLE / 1024)) MiB, PSS $((PSS_IDLE / 1024)) MiB"
@@ -222,6 +233,7 @@ RECORDS_SECONDS=$(echo "$(date +%s.%N) - $CONNECT_START" | bc)
 log "node records written after $RECORDS_SECONDS s: $WRITTEN"
 RSS_FULL=$(server_rss)
 PSS_FULL=$(server_pss)
+ANON_FULL=$(server_anon)
 SLAB_FULL=$(slab_kib)
 TCPMEM_FULL=$(tcp_mem_pages)
 KERNEL_FULL="$(kernel)"
@@ -274,7 +286,8 @@ REPORT="$WORK/report.md"
     echo "| time until every node record is in memcached | $(printf '%.0f' "$RECORDS_SECONDS") s ($WRITTEN written) |"
     echo "| server RSS, all processes, idle cluster | $((RSS_IDLE / 1024)) MiB |"
     echo "| server RSS, all processes, all connected | $((RSS_FULL / 1024)) MiB ($(per_conn "$RSS_FULL" "$RSS_IDLE" "$HELD") B per connection above idle) |"
-    echo "| server PSS (shared pages counted once), idle → all connected | $((PSS_IDLE / 1024)) → $((PSS_FULL / 1024)) MiB ($(per_conn "$PSS_FULL" "$PSS_IDLE" "$HELD") B per connection) |"
+    echo "| server PSS (shared pages counted once), idle → all connected | $((PSS_IDLE / 1024)) → $((PSS_FULL / 1024)) MiB |"
+    echo "| server anonymous memory (heap, stacks), idle → all connected | $((ANON_IDLE / 1024)) → $((ANON_FULL / 1024)) MiB ($(per_conn "$ANON_FULL" "$ANON_IDLE" "$HELD") B per connection) |"
     echo "| kernel slab (both ends of every connection) | $((SLAB_IDLE / 1024)) → $((SLAB_FULL / 1024)) MiB ($(per_conn "$SLAB_FULL" "$SLAB_IDLE" "$HELD") B per connection) |"
     echo "| TCP buffer memory (sockstat mem, pages) | $TCPMEM_IDLE → $TCPMEM_FULL |"
     echo "| memcached RSS | $((MEMCACHED_RSS / 1024)) MiB |"
